@@ -1,0 +1,273 @@
+"""Tests for poolviz.export: the PNG figure, the JSON and CSV downloads, value formatting."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from poolviz.comparison import PipelineRun
+from poolviz.export import (
+    CSV_HEADER,
+    OUTLINE_COLOR,
+    changed_cells,
+    changed_mask,
+    comparison_csv,
+    comparison_json,
+    comparison_png,
+    format_grid,
+    format_value,
+)
+
+LABELS = ("input", "conv 1×1", "max-pool 2×2 /2", "global max")
+
+
+def make_run(x: np.ndarray, y: np.ndarray | None = None, name: str = "with pooling") -> PipelineRun:
+    """A hand-built run: input, an identity conv, a 2×2/2 max pool and a global max."""
+    x = np.asarray(x, dtype=np.float64)
+    y = x.copy() if y is None else np.asarray(y, dtype=np.float64)
+
+    def stages(a: np.ndarray) -> tuple[np.ndarray, ...]:
+        h, w = a.shape[0] // 2, a.shape[1] // 2
+        pooled = a[: 2 * h, : 2 * w].reshape(h, 2, w, 2).max(axis=(1, 3))
+        return (a, a.copy(), pooled, np.array(a.max()))
+
+    return PipelineRun(name, LABELS, stages(x), stages(y))
+
+
+def error_run(name: str = "without pooling") -> PipelineRun:
+    return PipelineRun(name, LABELS, (), (), "kernel 9×9 is larger than the 4×4 input")
+
+
+def decode(png: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    return image
+
+
+def outline_pixels(png: bytes) -> int:
+    rgb = np.asarray(decode(png).convert("RGB"))
+    return int(np.all(rgb == OUTLINE_COLOR, axis=-1).sum())
+
+
+# --- PNG -----------------------------------------------------------------------------------
+
+
+def test_png_is_an_rgb_png() -> None:
+    png = comparison_png({"a": make_run(np.eye(8))}, "title")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    image = decode(png)
+    assert image.format == "PNG"
+    assert image.mode == "RGB"
+
+
+def test_png_grows_with_the_grid() -> None:
+    small = decode(comparison_png({"a": make_run(np.eye(4))}, "t")).size
+    large = decode(comparison_png({"a": make_run(np.eye(12))}, "t")).size
+    assert large[0] > small[0]
+    assert large[1] > small[1]
+
+
+def test_png_has_one_panel_per_pipeline() -> None:
+    one = decode(comparison_png({"a": make_run(np.eye(8))}, "t")).size
+    two = decode(
+        comparison_png({"a": make_run(np.eye(8)), "b": make_run(np.eye(8), name="b")}, "t")
+    ).size
+    assert two[0] > 1.8 * one[0]
+
+
+def test_png_no_outline_when_nothing_changed() -> None:
+    x = np.arange(64.0).reshape(8, 8) % 3
+    assert outline_pixels(comparison_png({"a": make_run(x)}, "t")) == 0
+
+
+def test_png_outline_appears_when_a_cell_changed() -> None:
+    x = np.zeros((8, 8))
+    y = x.copy()
+    y[0, 0] = 0.5  # changes input, conv, one pooled cell and the global max
+    assert outline_pixels(comparison_png({"a": make_run(x, y)}, "t")) > 0
+
+
+def test_png_outline_pixels_grow_per_changed_cell() -> None:
+    # Changing only the input-level maps far apart (pool and global max identical):
+    # every extra changed cell adds the same number of outline pixels in each map.
+    base = np.zeros((8, 8))
+    base[::2, ::2] = 1.0  # every 2×2 pool window already holds a 1
+
+    def count(cells: list[tuple[int, int]]) -> int:
+        y = base.copy()
+        for r, c in cells:
+            y[r, c] = 0.5
+        return outline_pixels(comparison_png({"a": make_run(base, y)}, "t", show_values=False))
+
+    one, two, three = count([(1, 1)]), count([(1, 1), (5, 5)]), count([(1, 1), (5, 5), (3, 7)])
+    assert one > 0
+    assert two - one == three - two > 0
+
+
+def test_png_outline_for_a_changed_global_stage_only() -> None:
+    run = PipelineRun("g", ("global max",), (np.array(1.0),), (np.array(2.0),))
+    same = PipelineRun("g", ("global max",), (np.array(1.0),), (np.array(1.0),))
+    assert outline_pixels(comparison_png({"g": run}, "t")) > 0
+    assert outline_pixels(comparison_png({"g": same}, "t")) == 0
+
+
+def test_png_negative_values_never_look_like_the_outline() -> None:
+    x = np.linspace(-3, 2, 64).reshape(8, 8)
+    assert outline_pixels(comparison_png({"a": make_run(x)}, "t")) == 0
+
+
+def test_png_error_panel() -> None:
+    ok = comparison_png({"a": make_run(np.eye(8))}, "t")
+    mixed = comparison_png({"a": make_run(np.eye(8)), "b": error_run()}, "t")
+    only_error = comparison_png({"b": error_run()}, "t")
+    assert decode(mixed).size[0] > decode(ok).size[0]
+    assert decode(only_error).mode == "RGB"
+    assert outline_pixels(only_error) == 0
+    rgb = np.asarray(decode(only_error)).astype(int)
+    reddish = (rgb[..., 0] > 120) & (rgb[..., 1] < 90) & (rgb[..., 2] < 90)
+    assert reddish.any()  # the error text is drawn in red
+
+
+def test_png_show_values_changes_the_image() -> None:
+    runs = {"a": make_run(np.eye(8) * 2)}
+    assert comparison_png(runs, "t", show_values=True) != comparison_png(
+        runs, "t", show_values=False
+    )
+
+
+def test_png_large_grid_keeps_cells_at_least_6px() -> None:
+    x = (np.arange(64 * 64).reshape(64, 64) % 7 == 0).astype(float)
+    image = decode(comparison_png({"a": make_run(x), "b": make_run(x, name="b")}, "t", False))
+    assert image.size[1] >= 2 * 64 * 6  # two rows of 64 cells of >= 6 px
+    assert image.size[0] <= 2600
+
+
+def test_png_no_runs_and_long_title() -> None:
+    image = decode(comparison_png({}, "x" * 1000))
+    assert image.mode == "RGB"
+    assert image.size[0] <= 2400
+
+
+# --- JSON ----------------------------------------------------------------------------------
+
+
+def test_json_round_trip() -> None:
+    x = np.arange(16.0).reshape(4, 4) / 3
+    y = x.copy()
+    y[1, :] = -1.25
+    runs = {"a": make_run(x, y), "b": error_run()}
+    text = comparison_json(runs, {"pattern": "book", "dx": "1"})
+    data = json.loads(text)
+    assert list(data) == ["view", "pipelines"]
+    assert data["view"] == {"dx": "1", "pattern": "book"}
+    assert list(data["view"]) == ["dx", "pattern"]
+    a, b = data["pipelines"]
+    assert (a["name"], a["error"]) == ("with pooling", None)
+    assert [s["label"] for s in a["stages"]] == list(LABELS)
+    for stage, orig, shifted in zip(
+        a["stages"], runs["a"].original, runs["a"].shifted, strict=True
+    ):
+        assert np.array_equal(np.array(stage["original"]), orig)
+        assert np.array_equal(np.array(stage["shifted"]), shifted)
+        assert list(stage) == ["label", "original", "shifted", "changed_cells"]
+    assert [s["changed_cells"] for s in a["stages"]] == [4, 4, 2, 0]
+    assert isinstance(a["stages"][3]["original"], float)
+    assert b == {"name": "without pooling", "error": runs["b"].error, "stages": []}
+    assert '\n "view"' in text  # indent=1
+
+
+def test_json_is_deterministic() -> None:
+    runs = {"a": make_run(np.eye(4))}
+    assert comparison_json(runs, {"b": "1", "a": "2"}) == comparison_json(
+        runs, {"a": "2", "b": "1"}
+    )
+    assert json.loads(comparison_json(runs))["view"] == {}
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+
+def test_csv_round_trip() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6, 6))
+    y = np.roll(x, 1, axis=1)
+    runs = {"a": make_run(x, y), "b": error_run(), 'c,"q"': make_run(np.eye(4), name='c,"q"')}
+    text = comparison_csv(runs)
+    assert "\r" not in text
+    assert text.endswith("\n")
+    assert text.splitlines()[0] == ",".join(CSV_HEADER)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    sizes = sum(np.size(m) for run in runs.values() for m in run.original + run.shifted)
+    assert sizes == 2 * sum(np.size(m) for run in runs.values() for m in run.original)
+    assert len(rows) == sizes
+    assert {r["pipeline"] for r in rows} == {"with pooling", 'c,"q"'}
+    for run in (runs["a"], runs['c,"q"']):
+        for index, label in enumerate(run.labels):
+            for which, maps in (("original", run.original), ("shifted", run.shifted)):
+                m = maps[index]
+                got = [
+                    r
+                    for r in rows
+                    if r["pipeline"] == run.name
+                    and r["stage_index"] == str(index)
+                    and r["input"] == which
+                ]
+                assert {r["stage"] for r in got} == {label}
+                if m.ndim == 0:
+                    assert [(r["row"], r["col"]) for r in got] == [("", "")]
+                    assert float(got[0]["value"]) == float(m)
+                    continue
+                back = np.full(m.shape, np.nan)
+                for r in got:
+                    back[int(r["row"]), int(r["col"])] = float(r["value"])
+                assert np.array_equal(back, m)  # bit-exact round trip
+
+
+# --- formatting and changed cells ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (2.0, "2"),
+        (-3, "-3"),
+        (0, "0"),
+        (-0.0, "0"),
+        (0.5, "0.5"),
+        (-1.25, "-1.25"),
+        (0.333, "0.33"),
+        (1 / 3, "0.33"),
+        (2.675, "2.67"),  # binary 2.67499…
+        (-0.004, "0"),
+        (1.999, "2"),
+        (99999.0, "99999"),
+        (1e5, "1e+05"),
+        (123456.0, "1.2e+05"),
+        (1e6, "1e+06"),
+        (-2.5e7, "-2.5e+07"),
+        (np.float64(4.0), "4"),
+        (np.int64(-7), "-7"),
+    ],
+)
+def test_format_value(value: float, text: str) -> None:
+    assert format_value(value) == text
+
+
+def test_format_grid() -> None:
+    grid = format_grid(np.array([[1.0, -0.0], [0.125, 1e6]]))
+    assert grid.shape == (2, 2)
+    assert grid.tolist() == [["1", "0"], ["0.12", "1e+06"]]
+    assert format_grid(np.array(2.5)).item() == "2.5"
+
+
+def test_changed_cells_tolerance() -> None:
+    a = np.array([[1000.0, 0.0]])
+    assert changed_cells(a, a + 1e-8) == 0  # within 1e-9 * 1000
+    assert changed_cells(a, a + np.array([[1e-3, 0.0]])) == 1
+    assert changed_cells(np.zeros((2, 2)), np.zeros((2, 3))) == 6
+    assert changed_mask(np.zeros(2), np.zeros(3)) is None
