@@ -1,0 +1,638 @@
+"""poolviz: why max-pool between convolutions, when a global pool already gives invariance?
+
+A thin Streamlit page: widgets in, figures out. Every number comes from ``poolviz``.
+The whole view lives in the URL query string (``poolviz.state``), so a copied link
+reopens exactly the same view.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import traceback
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from poolviz import export, figures, images, invariance, kernels, limits, narrative, patterns
+from poolviz import state as view_state
+from poolviz._checks import PoolvizError
+from poolviz.comparison import (
+    WITH_POOLING,
+    WITHOUT_POOLING,
+    book_example,
+    compare,
+    standard_pipelines,
+)
+
+st.set_page_config(
+    page_title="poolviz: why pool between convolutions?", page_icon="🔲", layout="wide"
+)
+
+TAB_LABELS = {
+    "explore": "Explore",
+    "invariance": "Invariance over all shifts",
+    "book": "The book's example",
+}
+TAB_KEYS = {label: key for key, label in TAB_LABELS.items()}
+SIMPLE_FIELDS = (
+    "dx",
+    "dy",
+    "mode",
+    "conv_stride",
+    "conv_padding",
+    "relu",
+    "pool",
+    "pool_size",
+    "pool_stride",
+    "next_stride",
+    "next_padding",
+    "show_values",
+    "sweep",
+    "seed",
+    "threshold",
+)
+POOL_LABELS = {
+    "max": "max-pool",
+    "avg": "average pool",
+    "blur": "BlurPool (anti-aliased)",
+    "aps": "APS (adaptive polyphase)",
+}
+GRID_SWEEP_RADIUS = 8  # the dx×dy heatmap covers shifts up to ±8: (2·8+1)² runs at most
+ss = st.session_state
+
+
+# ---------------------------------------------------------------- session state ----------
+
+
+def start_session() -> None:
+    """Read the URL once per session into session state (widgets are keyed by field)."""
+    if "view_ready" in ss:
+        return
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    decoded = view_state.decode(params)
+    state = decoded.state
+    for field in SIMPLE_FIELDS:
+        ss[field] = getattr(state, field)
+    ss.pattern = state.pattern
+    ss.kernel = state.kernel
+    ss.rows, ss.cols = state.height, state.width
+    ss.k_rows, ss.k_cols = len(state.kernel), len(state.kernel[0])
+    ss.rejections = [r.message() for r in decoded.rejections]
+    ss.rejected_keys = [r.key for r in decoded.rejections]
+    ss.initial_tab = TAB_LABELS[state.tab]
+    ss.versions = {"input": 0, "kernel": 0, "upload": 0}
+    ss.upload_bytes = None
+    ss.messages = {}
+    ss.view_ready = True
+
+
+def keep_alive(*keys: str) -> None:
+    """Widgets drawn only in some tabs would lose their value on runs that skip them."""
+    for key in keys:
+        if key in ss:
+            ss[key] = ss[key]
+
+
+def bump(name: str) -> None:
+    ss.versions = {**ss.versions, name: ss.versions[name] + 1}
+
+
+def set_pattern(grid: np.ndarray) -> None:
+    ss.pattern = tuple(tuple(float(v) for v in row) for row in np.asarray(grid))
+    ss.rows, ss.cols = len(ss.pattern), len(ss.pattern[0])
+    ss.dx = int(np.clip(ss.dx, -ss.cols, ss.cols))
+    ss.dy = int(np.clip(ss.dy, -ss.rows, ss.rows))
+    bump("input")
+
+
+def set_kernel(kernel: np.ndarray) -> None:
+    ss.kernel = tuple(tuple(float(v) for v in row) for row in np.asarray(kernel))
+    ss.k_rows, ss.k_cols = len(ss.kernel), len(ss.kernel[0])
+    bump("kernel")
+
+
+def note(slot: str, text: str | None) -> None:
+    ss.messages = {**ss.messages, slot: text}
+
+
+def current_view() -> view_state.ViewState:
+    tab = TAB_KEYS.get(ss.get("tab_label") or ss.initial_tab, "explore")
+    fields = {field: ss[field] for field in SIMPLE_FIELDS}
+    return view_state.ViewState(tab=tab, pattern=ss.pattern, kernel=ss.kernel, **fields)
+
+
+def sync_url(view: view_state.ViewState) -> None:
+    """Write only the parameters whose value changed (rewriting all of them races)."""
+    wanted = view_state.encode(view)
+    for key in list(st.query_params):
+        if key not in wanted:
+            del st.query_params[key]
+    for key, value in wanted.items():
+        if st.query_params.get_all(key) != [value]:
+            st.query_params[key] = value
+
+
+# ---------------------------------------------------------------- callbacks ---------------
+
+
+def on_preset() -> None:
+    name = ss.get("preset_choice")
+    if not name:
+        return
+    set_pattern(patterns.make_preset(name, ss.rows, ss.cols, seed=ss.seed))
+    ss.preset_choice = None
+    note("pattern", None)
+
+
+def on_grid_size() -> None:
+    set_pattern(patterns.resize_pattern(np.array(ss.pattern), ss.rows_widget, ss.cols_widget))
+
+
+def on_clear() -> None:
+    set_pattern(patterns.clear(ss.rows, ss.cols))
+
+
+def on_invert() -> None:
+    set_pattern(patterns.invert(np.array(ss.pattern)))
+
+
+def on_cell_click(chart_key: str) -> None:
+    event = ss.get(chart_key)
+    points = (event or {}).get("selection", {}).get("points", [])
+    grid = np.array(ss.pattern)
+    for point in points:
+        row, col = int(round(point.get("y", -1))), int(round(point.get("x", -1)))
+        if 0 <= row < grid.shape[0] and 0 <= col < grid.shape[1]:
+            grid = patterns.toggle(grid, row, col)
+    set_pattern(grid)
+
+
+def apply_upload() -> None:
+    if ss.upload_bytes is None:
+        return
+    threshold = ss.threshold if ss.threshold > 0 else None
+    try:
+        grid = images.image_to_grid(ss.upload_bytes, ss.rows, ss.cols, threshold=threshold)
+    except PoolvizError as error:
+        note("pattern", f"Upload refused: {error}")
+        ss.upload_bytes = None
+        return
+    set_pattern(grid)
+    note("pattern", None)
+
+
+def on_upload() -> None:
+    uploaded = ss.get(f"upload_{ss.versions['upload']}")
+    if uploaded is None:
+        ss.upload_bytes = None
+        return
+    if uploaded.size > limits.MAX_UPLOAD_BYTES:
+        note(
+            "pattern",
+            f"Upload refused: the file has {uploaded.size:,} bytes; the limit is "
+            f"{limits.MAX_UPLOAD_BYTES:,}.",
+        )
+        return
+    ss.upload_bytes = uploaded.getvalue()
+    apply_upload()
+
+
+def on_kernel_size() -> None:
+    set_kernel(kernels.resize_kernel(np.array(ss.kernel), ss.k_rows_widget, ss.k_cols_widget))
+
+
+def on_kernel_preset() -> None:
+    name = ss.get("kernel_choice")
+    if not name:
+        return
+    set_kernel(kernels.make_kernel(name, ss.k_rows, ss.k_cols, seed=ss.seed))
+    ss.kernel_choice = None
+    note("kernel", None)
+
+
+def on_kernel_edit(editor_key: str) -> None:
+    edits = (ss.get(editor_key) or {}).get("edited_rows", {})
+    kernel = np.array(ss.kernel)
+    problems = []
+    for row, changes in edits.items():
+        for column, value in changes.items():
+            r, c = int(row), int(str(column).lstrip("w"))
+            try:
+                weight = float(value)
+            except (TypeError, ValueError):
+                weight = float("nan")
+            if not np.isfinite(weight) or abs(weight) > limits.MAX_ABS_WEIGHT:
+                problems.append(f"row {r}, column {c}")
+                continue
+            kernel[r, c] = round(weight, 4)
+    set_kernel(kernel)
+    note(
+        "kernel",
+        None
+        if not problems
+        else f"Weights must be finite numbers between -{limits.MAX_ABS_WEIGHT:g} and "
+        f"{limits.MAX_ABS_WEIGHT:g}; kept the old value at " + "; ".join(problems) + ".",
+    )
+
+
+# ---------------------------------------------------------------- cached compute ----------
+
+
+def pipelines_for(view: view_state.ViewState) -> dict:
+    return standard_pipelines(
+        view.kernel,
+        view.conv_stride,
+        view.conv_padding,
+        view.relu,
+        view.pool,
+        view.pool_size,
+        view.pool_stride,
+        view.next_stride,
+        view.next_padding,
+    )
+
+
+def compute_key(view: view_state.ViewState) -> view_state.ViewState:
+    """The fields the maps depend on (the tab, sweep axis and display do not)."""
+    return dataclasses.replace(
+        view, tab="explore", sweep="dx", show_values=True, seed=0, threshold=0.5
+    )
+
+
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def explore_results(key: view_state.ViewState):
+    runs = compare(np.array(key.pattern), pipelines_for(key), key.dx, key.dy, key.mode)
+    sentences = narrative.explain_comparison(runs, key.dx, key.dy, key.mode)
+    aps = (
+        narrative.describe_aps(runs[WITH_POOLING], key.pool_size, key.pool_stride)
+        if key.pool == "aps"
+        else None
+    )
+    return runs, sentences, aps
+
+
+@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+def explore_figures(key: view_state.ViewState, show_values: bool):
+    runs, _, _ = explore_results(key)
+    out = {}
+    for name, run in runs.items():
+        out[name] = figures.pipeline_figure(run, show_values) if run.ok else None
+    return out
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def sweep_results(key: view_state.ViewState, axis: str):
+    x = np.array(key.pattern)
+    radius = GRID_SWEEP_RADIUS if axis == "grid" else None
+    shifts = invariance.sweep_shifts(axis, x.shape[0], x.shape[1], radius)
+    sweeps, summaries, problems = {}, {}, {}
+    for name, pipeline in pipelines_for(key).items():
+        try:
+            sweeps[name] = invariance.sweep(x, pipeline, shifts, key.mode)
+            summaries[name] = {
+                n: invariance.one_pixel_summary(x, pipeline, key.mode, neighbours=n) for n in (4, 8)
+            }
+        except PoolvizError as error:
+            problems[name] = str(error)
+    return sweeps, summaries, problems
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def book_results():
+    book = book_example()
+    fig = figures.book_figure(
+        book.inputs, book.pooled, book.next_maps, book.pool_label, book.next_label
+    )
+    return book, fig, narrative.explain_book(book)
+
+
+def guarded(title: str, draw, *args) -> None:
+    """Draw one panel; if it fails, say so briefly and keep the rest of the page usable."""
+    try:
+        draw(*args)
+    except PoolvizError as error:
+        st.error(f"{title}: {error}")
+    except Exception as error:  # noqa: BLE001 — a bug in one panel must not take the page down
+        st.error(
+            f"{title} could not be drawn ({type(error).__name__}). The rest of the page "
+            "still works; changing a setting may help."
+        )
+        print(traceback.format_exc())
+
+
+# ---------------------------------------------------------------- layout -----------------
+
+
+def sidebar() -> None:
+    with st.sidebar:
+        st.header("Pattern")
+        st.selectbox(
+            "Load a preset",
+            list(patterns.PRESETS),
+            index=None,
+            key="preset_choice",
+            format_func=lambda name: patterns.PRESETS[name],
+            placeholder="Choose a preset…",
+            on_change=on_preset,
+        )
+        c1, c2 = st.columns(2)
+        ss.rows_widget, ss.cols_widget = ss.rows, ss.cols
+        c1.number_input(
+            "Rows", limits.MIN_GRID, limits.PAGE_MAX_GRID, key="rows_widget", on_change=on_grid_size
+        )
+        c2.number_input(
+            "Columns",
+            limits.MIN_GRID,
+            limits.PAGE_MAX_GRID,
+            key="cols_widget",
+            on_change=on_grid_size,
+        )
+        c1, c2, c3 = st.columns(3)
+        c1.button("Clear", on_click=on_clear, width="stretch")
+        c2.button("Invert", on_click=on_invert, width="stretch")
+        c3.number_input("Seed", 0, 2**31 - 1, key="seed", help="for the random presets")
+        st.file_uploader(
+            "Upload an image",
+            type=["png", "jpg", "jpeg", "gif", "webp"],
+            key=f"upload_{ss.versions['upload']}",
+            on_change=on_upload,
+            help="Dark pixels become ink. Resized to the grid with Pillow.",
+        )
+        st.slider(
+            "Threshold (0 keeps grayscale)",
+            0.0,
+            1.0,
+            step=0.05,
+            key="threshold",
+            on_change=apply_upload,
+        )
+        if ss.messages.get("pattern"):
+            st.error(ss.messages["pattern"])
+
+        st.header("Filter (first conv)")
+        c1, c2 = st.columns(2)
+        ss.k_rows_widget, ss.k_cols_widget = ss.k_rows, ss.k_cols
+        c1.number_input(
+            "Kernel rows", 1, limits.PAGE_MAX_KERNEL, key="k_rows_widget", on_change=on_kernel_size
+        )
+        c2.number_input(
+            "Kernel columns",
+            1,
+            limits.PAGE_MAX_KERNEL,
+            key="k_cols_widget",
+            on_change=on_kernel_size,
+        )
+        st.selectbox(
+            "Filter preset",
+            kernels.KERNEL_PRESETS,
+            index=None,
+            key="kernel_choice",
+            placeholder="Choose a filter…",
+            on_change=on_kernel_preset,
+        )
+        editor_key = f"kernel_editor_{ss.versions['kernel']}"
+        frame = pd.DataFrame(
+            np.array(ss.kernel), columns=[f"w{c}" for c in range(len(ss.kernel[0]))]
+        )
+        st.data_editor(
+            frame,
+            key=editor_key,
+            on_change=on_kernel_edit,
+            args=(editor_key,),
+            hide_index=True,
+            num_rows="fixed",
+            width="stretch",
+            column_config={
+                f"w{c}": st.column_config.NumberColumn(
+                    str(c),
+                    min_value=-limits.MAX_ABS_WEIGHT,
+                    max_value=limits.MAX_ABS_WEIGHT,
+                    step=0.0001,
+                    format="%g",
+                    required=True,
+                )
+                for c in range(len(ss.kernel[0]))
+            },
+        )
+        if ss.messages.get("kernel"):
+            st.error(ss.messages["kernel"])
+        c1, c2 = st.columns(2)
+        c1.number_input("Conv stride", 1, limits.MAX_STRIDE, key="conv_stride")
+        c2.number_input("Conv padding", 0, limits.MAX_PADDING, key="conv_padding")
+        st.checkbox("ReLU after the conv", key="relu")
+
+        st.header("Pooling and the next layer")
+        st.selectbox("Pooling kind", list(POOL_LABELS), key="pool", format_func=POOL_LABELS.get)
+        c1, c2 = st.columns(2)
+        c1.number_input(
+            "Pool size",
+            1,
+            limits.MAX_POOL,
+            key="pool_size",
+            disabled=ss.pool == "blur",
+            help="BlurPool always max-pools 2×2",
+        )
+        c2.number_input("Pool stride", 1, limits.MAX_POOL, key="pool_stride")
+        c1, c2 = st.columns(2)
+        c1.number_input(
+            "Next-layer stride",
+            1,
+            limits.MAX_STRIDE,
+            key="next_stride",
+            help="stride of the 2×2 all-ones conv",
+        )
+        c2.number_input("Next-layer padding", 0, limits.MAX_PADDING, key="next_padding")
+
+        st.header("Display")
+        st.toggle(
+            "Show values in cells",
+            key="show_values",
+            help=f"maps larger than {figures.MAX_TEXT_CELLS} cells never show values",
+        )
+
+
+def shift_controls() -> None:
+    c1, c2, c3 = st.columns([3, 3, 2])
+    c1.slider("Shift right (dx)", -ss.cols, ss.cols, key="dx")
+    c2.slider("Shift down (dy)", -ss.rows, ss.rows, key="dy")
+    c3.radio(
+        "At the edge",
+        ["zero", "wrap"],
+        key="mode",
+        horizontal=True,
+        format_func={"zero": "zero fill", "wrap": "wrap around"}.get,
+    )
+
+
+def draw_explore(view: view_state.ViewState) -> None:
+    runs, sentences, aps = explore_results(compute_key(view))
+    grid = np.array(view.pattern)
+    shifted_input = next((r.shifted[0] for r in runs.values() if r.ok), None)
+    c1, c2 = st.columns(2)
+    with c1:
+        chart_key = f"input_{ss.versions['input']}"
+        st.plotly_chart(
+            figures.input_figure(
+                grid, "input: click cells to toggle", view.show_values, clickable=True
+            ),
+            key=chart_key,
+            on_select=lambda: on_cell_click(chart_key),
+            selection_mode="points",
+            theme=None,
+            config=figures.CONFIG,
+        )
+    with c2:
+        if shifted_input is not None:
+            outline = invariance.changed_mask(grid, shifted_input)
+            st.plotly_chart(
+                figures.input_figure(
+                    shifted_input,
+                    f"shifted {narrative.describe_shift(view.dx, view.dy, view.mode)}",
+                    view.show_values,
+                    outline=outline,
+                ),
+                key="shifted_input",
+                theme=None,
+                config=figures.CONFIG,
+            )
+    figs = explore_figures(compute_key(view), view.show_values)
+    left, right = st.columns(2)
+    for column, name in ((left, WITH_POOLING), (right, WITHOUT_POOLING)):
+        with column:
+            st.subheader(name.capitalize())
+            run = runs[name]
+            if not run.ok:
+                st.error(f"This pipeline cannot run on this input: {run.error}")
+                continue
+            st.caption(" → ".join(run.labels[1:]))
+            st.plotly_chart(figs[name], key=f"fig_{name}", theme=None, config=figures.CONFIG)
+    st.markdown("\n".join(f"- {narrative.markdown_escape(s)}" for s in sentences))
+    if aps:
+        st.info(aps)
+
+
+def draw_exports(view: view_state.ViewState) -> None:
+    runs, _, _ = explore_results(compute_key(view))
+    query = view_state.encode(view)
+    title = (
+        f"poolviz: shifted {narrative.describe_shift(view.dx, view.dy, view.mode)}, "
+        f"{POOL_LABELS[view.pool]}"
+    )
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(
+        "Download PNG",
+        lambda: export.comparison_png(runs, title, view.show_values),
+        file_name="poolviz.png",
+        mime="image/png",
+        on_click="ignore",
+        key="dl_png",
+    )
+    c2.download_button(
+        "Download JSON",
+        lambda: export.comparison_json(runs, query),
+        file_name="poolviz.json",
+        mime="application/json",
+        on_click="ignore",
+        key="dl_json",
+    )
+    c3.download_button(
+        "Download CSV",
+        lambda: export.comparison_csv(runs),
+        file_name="poolviz.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="dl_csv",
+    )
+
+
+def draw_share(view: view_state.ViewState) -> None:
+    base = (st.context.url or "").split("?")[0] or "http://localhost:8501/"
+    qs = view_state.query_string(view)
+    st.caption("Share this exact view (copy button on the right):")
+    st.code(base + ("?" + qs if qs else ""), language=None)
+
+
+def draw_invariance(view: view_state.ViewState) -> None:
+    st.radio(
+        "Shift along",
+        list(invariance.SWEEP_AXES),
+        key="sweep",
+        horizontal=True,
+        format_func={
+            "dx": "dx only",
+            "dy": "dy only",
+            "grid": f"dx × dy grid (±{GRID_SWEEP_RADIUS})",
+        }.get,
+    )
+    sweeps, summaries, problems = sweep_results(compute_key(view), view.sweep)
+    for name, problem in problems.items():
+        st.error(f"{name.capitalize()}: {problem}")
+    if not sweeps:
+        return
+    for n in (4, 8):
+        lines = narrative.describe_summary({name: rows[n] for name, rows in summaries.items()})
+        label = "the 4 one-pixel shifts" if n == 4 else "all 8 neighbours (diagonals too)"
+        st.markdown(
+            f"**Over {label}:**\n"
+            + "\n".join(f"- {narrative.markdown_escape(line)}" for line in lines)
+        )
+    st.plotly_chart(
+        figures.sweep_figure(sweeps, view.sweep), key="sweep_fig", theme=None, config=figures.CONFIG
+    )
+    st.caption(
+        "Relative change = ‖f(shifted input) − f(input)‖ / ‖f(input)‖ for each stage; "
+        "0 means the stage's output did not change at all."
+    )
+
+
+def draw_book() -> None:
+    book, fig, lines = book_results()
+    st.markdown(
+        "Géron's *Hands-On Machine Learning* shows three 8×8 inputs: **A**, **B** = A shifted "
+        "one pixel right, **C** = A shifted two. Max-pooling 2×2 with stride 2 gives the same "
+        "map for A and B; C's is shifted one cell. Then the 2×2 all-ones filter with stride 2 "
+        "is applied to each pooled map. Everything below is computed live by `poolviz`."
+    )
+    st.plotly_chart(fig, key="book_fig", theme=None, config=figures.CONFIG)
+    st.markdown("\n".join(f"- {narrative.markdown_escape(line)}" for line in lines))
+
+
+def main() -> None:
+    start_session()
+    keep_alive("sweep")
+    st.title("Why max-pool between convolutions?")
+    st.caption(
+        "A global pool at the end already makes the output invariant. Shift the pattern "
+        "and watch what the *next layer* receives with and without local pooling."
+    )
+    if ss.rejections:
+        st.warning(
+            "Some parameters in this link were invalid and fell back to their defaults: "
+            + ", ".join(narrative.markdown_escape(k) for k in ss.rejected_keys)
+        )
+        with st.expander("Details"):
+            st.text("\n".join(ss.rejections))
+    sidebar()
+    shift_controls()
+    view = current_view()
+    tabs = st.tabs(
+        list(TAB_LABELS.values()), key="tab_label", default=ss.initial_tab, on_change="rerun"
+    )
+    explore_tab, invariance_tab, book_tab = tabs
+    if explore_tab.open is not False:
+        with explore_tab:
+            guarded("The side-by-side maps", draw_explore, view)
+            guarded("The downloads", draw_exports, view)
+    if invariance_tab.open:
+        with invariance_tab:
+            guarded("The invariance sweep", draw_invariance, view)
+    if book_tab.open:
+        with book_tab:
+            guarded("The book's example", draw_book)
+    view = current_view()
+    draw_share(view)
+    sync_url(view)
+
+
+main()
