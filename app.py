@@ -213,26 +213,15 @@ def on_kernel_preset() -> None:
 
 def on_kernel_edit(editor_key: str) -> None:
     edits = (ss.get(editor_key) or {}).get("edited_rows", {})
-    kernel = np.array(ss.kernel)
-    problems = []
-    for row, changes in edits.items():
-        for column, value in changes.items():
-            r, c = int(row), int(str(column).lstrip("w"))
-            try:
-                weight = float(value)
-            except (TypeError, ValueError):
-                weight = float("nan")
-            if not np.isfinite(weight) or abs(weight) > limits.MAX_ABS_WEIGHT:
-                problems.append(f"row {r}, column {c}")
-                continue
-            kernel[r, c] = round(weight, 4)
+    kernel, refused = kernels.apply_weight_edits(np.array(ss.kernel), edits)
     set_kernel(kernel)
+    cells = "; ".join(f"row {r}, column {c}" for r, c in refused)
     note(
         "kernel",
         None
-        if not problems
+        if not refused
         else f"Weights must be finite numbers between -{limits.MAX_ABS_WEIGHT:g} and "
-        f"{limits.MAX_ABS_WEIGHT:g}; kept the old value at " + "; ".join(problems) + ".",
+        f"{limits.MAX_ABS_WEIGHT:g}; kept the old value at {cells}.",
     )
 
 
@@ -506,7 +495,9 @@ def draw_explore(view: view_state.ViewState) -> None:
                 st.error(f"This pipeline cannot run on this input: {run.error}")
                 continue
             st.caption(" → ".join(run.labels[1:]))
-            st.plotly_chart(figs[name], key=f"fig_{name}", theme=None, config=figures.CONFIG)
+            st.plotly_chart(
+                figs[name], key="fig_" + name.split()[0], theme=None, config=figures.CONFIG
+            )
     st.markdown("\n".join(f"- {narrative.markdown_escape(s)}" for s in sentences))
     if aps:
         st.info(aps)

@@ -15,7 +15,7 @@ import numpy as np
 from poolviz import limits
 from poolviz._checks import PoolvizError
 
-__all__ = ["KERNEL_PRESETS", "make_kernel", "resize_kernel"]
+__all__ = ["KERNEL_PRESETS", "make_kernel", "resize_kernel", "apply_weight_edits"]
 
 KERNEL_PRESETS = (
     "identity",
@@ -106,3 +106,37 @@ def resize_kernel(kernel: np.ndarray, height: int, width: int) -> np.ndarray:
     h, w = min(height, kernel.shape[0]), min(width, kernel.shape[1])
     out[:h, :w] = kernel[:h, :w]
     return out
+
+
+def apply_weight_edits(
+    kernel: np.ndarray, edits: dict, decimals: int = 4
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Apply a data editor's ``edited_rows`` to ``kernel``; refuse weights that are not finite
+    numbers within ``±MAX_ABS_WEIGHT``.
+
+    ``edits`` maps a row index to ``{column: value}``, the columns named ``w0``, ``w1``, …
+    (or plain indices). Returns the new kernel and the (row, column) cells left unchanged
+    because their value was refused. Accepted weights are rounded to ``decimals`` places, as
+    many as a link can carry.
+
+    >>> new, refused = apply_weight_edits(np.ones((2, 2)), {0: {"w1": 2.5}, 1: {"w0": None}})
+    >>> new.tolist(), refused
+    ([[1.0, 2.5], [1.0, 1.0]], [(1, 0)])
+    """
+    out = np.array(kernel, dtype=float)
+    refused = []
+    for row, changes in edits.items():
+        for column, value in changes.items():
+            r, c = int(row), int(str(column).lstrip("w"))
+            if not (0 <= r < out.shape[0] and 0 <= c < out.shape[1]):
+                refused.append((r, c))
+                continue
+            try:
+                weight = float(value)
+            except (TypeError, ValueError):
+                weight = float("nan")
+            if not np.isfinite(weight) or abs(weight) > limits.MAX_ABS_WEIGHT:
+                refused.append((r, c))
+                continue
+            out[r, c] = round(weight, decimals)
+    return out, refused

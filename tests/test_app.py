@@ -1,0 +1,279 @@
+"""The page, driven headlessly with Streamlit's AppTest: widgets by key, figures by data."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from poolviz import state as view_state
+from poolviz.comparison import WITH_POOLING, WITHOUT_POOLING, compare, standard_pipelines
+from poolviz.kernels import KERNEL_PRESETS, make_kernel
+from poolviz.patterns import PRESETS, make_preset
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def run_app(params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def qp(at: AppTest) -> dict[str, str]:
+    return {key: at.query_params[key] for key in at.query_params}
+
+
+def decode_z(z) -> np.ndarray:
+    """Plotly JSON carries arrays as base64 typed arrays; plain lists are fine too."""
+    if isinstance(z, dict) and "bdata" in z:
+        shape = tuple(int(n) for n in str(z["shape"]).split(","))
+        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(shape)
+    return np.array(z, dtype=float)
+
+
+def chart_spec(at: AppTest, key: str) -> dict:
+    for element in at.get("plotly_chart"):
+        if element.proto.id.endswith("-" + key):
+            return json.loads(element.proto.spec)
+    raise AssertionError(f"no chart with key {key!r}")
+
+
+def heatmaps(at: AppTest, key: str) -> list[np.ndarray]:
+    return [decode_z(t["z"]) for t in chart_spec(at, key)["data"] if t["type"] == "heatmap"]
+
+
+def pipeline_maps(at: AppTest, name: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(original row, shifted row) of a pipeline figure, stages after the input."""
+    maps = heatmaps(at, "fig_" + name.split()[0])
+    half = len(maps) // 2
+    return maps[:half], maps[half:]
+
+
+def expected_runs(state: view_state.ViewState):
+    pipelines = standard_pipelines(
+        state.kernel,
+        state.conv_stride,
+        state.conv_padding,
+        state.relu,
+        state.pool,
+        state.pool_size,
+        state.pool_stride,
+        state.next_stride,
+        state.next_padding,
+    )
+    return compare(state.pattern_array(), pipelines, state.dx, state.dy, state.mode)
+
+
+def assert_matches(at: AppTest, state: view_state.ViewState) -> None:
+    runs = expected_runs(state)
+    for name in (WITH_POOLING, WITHOUT_POOLING):
+        top, bottom = pipeline_maps(at, name)
+        run = runs[name]
+        assert len(top) == len(run.labels) - 1
+        for shown, want in zip(top, run.original[1:], strict=True):
+            np.testing.assert_array_equal(shown, np.atleast_2d(want))
+        for shown, want in zip(bottom, run.shifted[1:], strict=True):
+            np.testing.assert_array_equal(shown, np.atleast_2d(want))
+
+
+def test_default_render_shows_the_books_matrices():
+    at = run_app()
+    assert not at.exception
+    assert not at.warning
+    top, bottom = pipeline_maps(at, WITH_POOLING)
+    # conv 1x1 (identity), max-pool 2x2 /2, conv 2x2 all-ones /2, global max
+    np.testing.assert_array_equal(top[1], [[0, 1, 1, 0]] * 4)
+    np.testing.assert_array_equal(bottom[1], [[0, 1, 1, 0]] * 4)
+    np.testing.assert_array_equal(top[2], [[2, 2], [2, 2]])
+    np.testing.assert_array_equal(bottom[2], [[2, 2], [2, 2]])
+    np.testing.assert_array_equal(top[3], [[2]])
+    assert_matches(at, view_state.DEFAULT)
+    assert qp(at) == {}
+    text = " ".join(m.value for m in at.markdown)
+    assert "unchanged" in text and "32 of 64" in text
+
+
+def test_moving_dx_changes_the_shifted_row_and_the_url():
+    at = run_app()
+    at.slider(key="dx").set_value(2).run()
+    assert not at.exception
+    _, bottom = pipeline_maps(at, WITH_POOLING)
+    np.testing.assert_array_equal(bottom[1], [[0, 0, 1, 1]] * 4)
+    np.testing.assert_array_equal(bottom[2], [[0, 4], [0, 4]])
+    assert qp(at)["dx"] == "2"
+    assert_matches(at, view_state.ViewState(dx=2))
+
+
+def test_moving_dy_and_wrap_mode():
+    at = run_app()
+    at.slider(key="dy").set_value(-3).run()
+    at.radio(key="mode").set_value("wrap").run()
+    assert not at.exception
+    assert qp(at)["dy"] == "-3" and qp(at)["mode"] == "wrap"
+    assert_matches(at, view_state.ViewState(dy=-3, mode="wrap"))
+
+
+def test_a_filter_from_the_url_changes_the_conv_map():
+    at = run_app({"k": "2"})
+    assert not at.exception
+    top, _ = pipeline_maps(at, WITH_POOLING)
+    np.testing.assert_array_equal(top[0], 2 * make_preset("book"))
+
+
+@pytest.mark.parametrize("name", KERNEL_PRESETS)
+def test_every_filter_preset_renders(name):
+    at = run_app()
+    at.number_input(key="k_rows_widget").set_value(3).run()
+    at.number_input(key="k_cols_widget").set_value(3).run()
+    at.selectbox(key="kernel_choice").set_value(name).run()
+    assert not at.exception
+    kernel = make_kernel(name, 3, 3, seed=0)
+    state = view_state.ViewState().with_kernel(kernel)
+    assert_matches(at, state)
+    assert qp(at)["k"] == view_state.encode(state)["k"]
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_every_pattern_preset_renders(name):
+    at = run_app()
+    at.selectbox(key="preset_choice").set_value(name).run()
+    assert not at.exception
+    assert at.selectbox(key="preset_choice").value is None
+    state = view_state.ViewState().with_pattern(make_preset(name, 8, 8, seed=0))
+    assert_matches(at, state)
+
+
+def test_grid_size_clear_and_invert():
+    at = run_app()
+    at.number_input(key="cols_widget").set_value(12).run()
+    at.number_input(key="rows_widget").set_value(6).run()
+    assert not at.exception
+    assert heatmaps(at, "input_" + str(at.session_state.versions["input"]))[0].shape == (6, 12)
+    at.button[0].click().run()  # Clear
+    assert not at.exception
+    assert not np.any(np.array(at.session_state.pattern))
+    at.button[1].click().run()  # Invert
+    assert np.all(np.array(at.session_state.pattern) == 1)
+
+
+@pytest.mark.parametrize("pool", ["max", "avg", "blur", "aps"])
+def test_pooling_kinds(pool):
+    at = run_app()
+    at.selectbox(key="pool").set_value(pool).run()
+    assert not at.exception
+    assert_matches(at, view_state.ViewState(pool=pool))
+    if pool == "aps":
+        assert any("polyphase" in i.value for i in at.info)
+
+
+def test_a_query_string_reproduces_a_state():
+    rng = np.random.default_rng(3)
+    state = view_state.ViewState(
+        pattern=tuple(tuple(float(v) for v in row) for row in rng.integers(0, 2, (10, 12))),
+        dx=-2,
+        dy=1,
+        mode="wrap",
+        kernel=((1.0, -0.5), (0.25, 2.0)),
+        conv_stride=1,
+        conv_padding=1,
+        relu=True,
+        pool="avg",
+        pool_size=3,
+        pool_stride=2,
+        next_stride=1,
+        next_padding=1,
+        show_values=False,
+    )
+    params = view_state.encode(state)
+    at = run_app(params)
+    assert not at.exception
+    assert not at.warning
+    assert_matches(at, state)
+    assert qp(at) == params
+
+
+BAD_VALUES = {
+    "tab": "nope",
+    "p": "8x8.b.!!!!",
+    "dx": "abc",
+    "dy": "1e3",
+    "mode": "diagonal",
+    "k": "1,,2",
+    "cs": "0",
+    "cp": "-1",
+    "relu": "yes",
+    "pool": "min",
+    "ps": "9",
+    "pst": "x",
+    "ns": "1.5",
+    "np": "99",
+    "vals": "2",
+    "sweep": "z",
+    "seed": "-5",
+    "th": "nan",
+}
+
+
+@pytest.mark.parametrize("key", sorted(BAD_VALUES))
+def test_each_bad_parameter_warns_and_falls_back_keeping_the_others(key):
+    good = {"dx": "2", "pool": "avg", "mode": "wrap"}
+    params = {**good, key: BAD_VALUES[key]}
+    at = run_app(params)
+    assert not at.exception
+    assert at.warning, "a visible warning is expected"
+    assert key in at.warning[0].value.replace("\\", "")
+    kept = {k: v for k, v in good.items() if k != key}
+    written = qp(at)
+    for k, v in kept.items():
+        assert written.get(k) == v, f"{k} should be kept"
+    assert key not in written, "the rejected parameter falls back to its default (omitted)"
+
+
+def test_the_book_tab_computes_the_three_results():
+    at = run_app({"tab": "book"})
+    assert not at.exception
+    maps = heatmaps(at, "book_fig")
+    nexts = [m for m in maps if m.shape == (2, 2)]
+    assert [m.tolist() for m in nexts] == [[[2, 2], [2, 2]], [[2, 2], [2, 2]], [[0, 4], [0, 4]]]
+    assert qp(at)["tab"] == "book"
+
+
+@pytest.mark.parametrize("axis", ["dx", "dy", "grid"])
+def test_the_invariance_tab_reads_its_sweep(axis):
+    at = run_app({"tab": "invariance", "sweep": axis})
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "unchanged for" in text
+    assert "max-pool 2×2 /2 for 3 of 4" in text
+    chart_spec(at, "sweep_fig")
+
+
+def test_a_failing_core_function_shows_a_panel_error_and_keeps_the_rest(monkeypatch):
+    import poolviz.comparison
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("injected fault")
+
+    monkeypatch.setattr(poolviz.comparison, "compare", broken)
+    at = run_app({"dx": "3"})
+    assert not at.exception
+    assert any("could not be drawn" in e.value for e in at.error)
+    assert at.slider(key="dx").value == 3
+    assert qp(at)["dx"] == "3"
+    at.slider(key="dy").set_value(1).run()
+    assert not at.exception
+    assert qp(at)["dy"] == "1" and qp(at)["dx"] == "3"
