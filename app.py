@@ -264,9 +264,25 @@ def explore_results(key: view_state.ViewState):
 @st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
 def explore_figures(key: view_state.ViewState, show_values: bool):
     runs, _, _ = explore_results(key)
-    out = {}
-    for name, run in runs.items():
-        out[name] = figures.pipeline_figure(run, show_values) if run.ok else None
+    grid = np.array(key.pattern)
+    out = {
+        name: figures.pipeline_figure(run, show_values) if run.ok else None
+        for name, run in runs.items()
+    }
+    out["input"] = figures.input_figure(
+        grid, "input: click cells to toggle", show_values, clickable=True
+    )
+    shifted = next((r.shifted[0] for r in runs.values() if r.ok), None)
+    out["shifted"] = (
+        None
+        if shifted is None
+        else figures.input_figure(
+            shifted,
+            f"shifted {narrative.describe_shift(key.dx, key.dy, key.mode)}",
+            show_values,
+            outline=invariance.changed_mask(grid, shifted),
+        )
+    )
     return out
 
 
@@ -455,16 +471,14 @@ def shift_controls() -> None:
 
 
 def draw_explore(view: view_state.ViewState) -> None:
-    runs, sentences, aps = explore_results(compute_key(view))
-    grid = np.array(view.pattern)
-    shifted_input = next((r.shifted[0] for r in runs.values() if r.ok), None)
-    c1, c2 = st.columns(2)
+    key = compute_key(view)
+    runs, sentences, aps = explore_results(key)
+    figs = explore_figures(key, view.show_values)
+    c1, c2, c3 = st.columns([1, 1, 1.25])
     with c1:
         chart_key = f"input_{ss.versions['input']}"
         st.plotly_chart(
-            figures.input_figure(
-                grid, "input: click cells to toggle", view.show_values, clickable=True
-            ),
+            figs["input"],
             key=chart_key,
             on_select=lambda: on_cell_click(chart_key),
             selection_mode="points",
@@ -472,20 +486,12 @@ def draw_explore(view: view_state.ViewState) -> None:
             config=figures.CONFIG,
         )
     with c2:
-        if shifted_input is not None:
-            outline = invariance.changed_mask(grid, shifted_input)
-            st.plotly_chart(
-                figures.input_figure(
-                    shifted_input,
-                    f"shifted {narrative.describe_shift(view.dx, view.dy, view.mode)}",
-                    view.show_values,
-                    outline=outline,
-                ),
-                key="shifted_input",
-                theme=None,
-                config=figures.CONFIG,
-            )
-    figs = explore_figures(compute_key(view), view.show_values)
+        if figs["shifted"] is not None:
+            st.plotly_chart(figs["shifted"], key="shifted_input", theme=None, config=figures.CONFIG)
+    with c3:
+        st.markdown("\n".join(f"- {narrative.markdown_escape(s)}" for s in sentences))
+        if aps:
+            st.info(aps)
     left, right = st.columns(2)
     for column, name in ((left, WITH_POOLING), (right, WITHOUT_POOLING)):
         with column:
@@ -498,9 +504,6 @@ def draw_explore(view: view_state.ViewState) -> None:
             st.plotly_chart(
                 figs[name], key="fig_" + name.split()[0], theme=None, config=figures.CONFIG
             )
-    st.markdown("\n".join(f"- {narrative.markdown_escape(s)}" for s in sentences))
-    if aps:
-        st.info(aps)
 
 
 def draw_exports(view: view_state.ViewState) -> None:

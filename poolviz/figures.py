@@ -36,6 +36,8 @@ DIVERGING = "RdBu_r"
 INK = [[0.0, "#ffffff"], [1.0, "#111111"]]
 MAX_TEXT_CELLS = 16  # maps wider or taller than this get no cell text: it would not fit
 CONFIG = {"displayModeBar": False, "responsive": True}
+# One colour per stage label, shared by both pipelines' panels of the sweep.
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,7 @@ def input_figure(
 ) -> go.Figure:
     """The input pattern; with ``clickable`` an invisible marker per cell takes clicks."""
     panel = Panel(grid, title, 0.0, max(1.0, float(np.max(grid))), INK, outline=outline)
-    fig = grid_figure([[panel]], show_values, cell_px=cell_px)
+    fig = grid_figure([[panel]], show_values, cell_px=cell_px, width_hint=300)
     if clickable:
         h, w = grid.shape
         rows, cols = np.mgrid[0:h, 0:w]
@@ -289,6 +291,7 @@ def sweep_figure(
             shared_yaxes=True,
             horizontal_spacing=0.06,
         )
+        colours: dict[str, str] = {}
         for c, name in enumerate(names, start=1):
             result = sweeps[name]
             column = 1 if axis == "dx" else 0
@@ -297,6 +300,8 @@ def sweep_figure(
             for label, line in zip(result.labels, values, strict=False):
                 if label == "input":
                     continue
+                first = label not in colours
+                colours.setdefault(label, PALETTE[len(colours) % len(PALETTE)])
                 fig.add_trace(
                     go.Scatter(
                         x=steps,
@@ -304,7 +309,8 @@ def sweep_figure(
                         mode="lines+markers",
                         name=label,
                         legendgroup=label,
-                        showlegend=True,
+                        showlegend=first,
+                        line={"color": colours[label]},
                         hovertemplate=f"{label}<br>{axis}=%{{x}}: %{{y:.3f}}<extra></extra>",
                     ),
                     row=1,
