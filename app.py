@@ -14,7 +14,17 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from poolviz import export, figures, images, invariance, kernels, limits, narrative, patterns
+from poolviz import (
+    export,
+    figures,
+    images,
+    invariance,
+    kernels,
+    limits,
+    narrative,
+    patterns,
+    scrub,
+)
 from poolviz import state as view_state
 from poolviz._checks import PoolvizError
 from poolviz.comparison import (
@@ -51,6 +61,7 @@ SIMPLE_FIELDS = (
     "sweep",
     "seed",
     "threshold",
+    "scrub",
 )
 POOL_LABELS = {
     "max": "max-pool",
@@ -286,6 +297,17 @@ def explore_figures(key: view_state.ViewState, show_values: bool):
     return out
 
 
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def scrub_page(key: view_state.ViewState, show_values: bool) -> tuple[str, int, int]:
+    runs, _, _ = explore_results(key)
+    cells = sum(int(np.size(m)) for run in runs.values() for m in run.original)
+    radius = scrub.largest_radius(key.height, key.width, max(cells, 1), scrub.MAX_SCRUB_RADIUS)
+    data = scrub.scrub_data(np.array(key.pattern), pipelines_for(key), key.mode, radius)
+    dx = int(np.clip(key.dx, -radius, radius))
+    dy = int(np.clip(key.dy, -radius, radius))
+    return scrub.scrub_html(data, show_values, dx, dy), scrub.page_height(data), radius
+
+
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
 def sweep_results(key: view_state.ViewState, axis: str):
     x = np.array(key.pattern)
@@ -458,7 +480,13 @@ def sidebar() -> None:
 
 
 def shift_controls() -> None:
-    c1, c2, c3 = st.columns([3, 3, 2])
+    c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
+    c4.toggle(
+        "Instant mode",
+        key="scrub",
+        help="Precompute every shift within a radius and scrub them in the browser, with no "
+        "round trip to the server",
+    )
     c1.slider("Shift right (dx)", -ss.cols, ss.cols, key="dx")
     c2.slider("Shift down (dy)", -ss.rows, ss.rows, key="dy")
     c3.radio(
@@ -492,6 +520,14 @@ def draw_explore(view: view_state.ViewState) -> None:
         st.markdown("\n".join(f"- {narrative.markdown_escape(s)}" for s in sentences))
         if aps:
             st.info(aps)
+    if view.scrub:
+        html, height, radius = scrub_page(key, view.show_values)
+        st.caption(
+            f"Instant mode: every shift within ±{radius} pixels is computed at once; drag the "
+            "sliders inside the panel (the original is on top, the shifted input below)."
+        )
+        st.iframe(html, height=height)
+        return
     left, right = st.columns(2)
     for column, name in ((left, WITH_POOLING), (right, WITHOUT_POOLING)):
         with column:

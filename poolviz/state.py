@@ -238,6 +238,7 @@ class ViewState:
     sweep: str = "dx"
     seed: int = 0
     threshold: float = 0.5
+    scrub: bool = False
 
     @property
     def height(self) -> int:
@@ -695,6 +696,7 @@ _PARAMS: tuple[_Param, ...] = (
     _choice_param("sweep", "sweep", SWEEPS),
     _int_param("seed", "seed", _fixed(0, MAX_SEED)),
     _threshold_param(),
+    _bool_param("scrub", "scrub"),
 )
 _BY_KEY = {param.key: param for param in _PARAMS}
 assert {p.name for p in _PARAMS} == {f.name for f in fields(ViewState)}, (

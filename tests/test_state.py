@@ -229,6 +229,7 @@ def test_worst_case_query_string_is_short():
         sweep="grid",
         seed=MAX_SEED,
         threshold=0.99,
+        scrub=True,
     )
     qs = query_string(state)
     assert len(encode(state)) == len(fields(ViewState))  # every parameter written

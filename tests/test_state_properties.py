@@ -31,7 +31,7 @@ KEY_TO_FIELD = {
     "tab": "tab", "p": "pattern", "dx": "dx", "dy": "dy", "mode": "mode", "k": "kernel",
     "cs": "conv_stride", "cp": "conv_padding", "relu": "relu", "pool": "pool", "ps": "pool_size",
     "pst": "pool_stride", "ns": "next_stride", "np": "next_padding", "vals": "show_values",
-    "sweep": "sweep", "seed": "seed", "th": "threshold",
+    "sweep": "sweep", "seed": "seed", "th": "threshold", "scrub": "scrub",
 }  # fmt: skip
 KEYS = sorted(KEY_TO_FIELD)
 
@@ -82,6 +82,7 @@ def states(draw) -> ViewState:
         sweep=draw(st.sampled_from(SWEEPS)),
         seed=draw(st.integers(0, MAX_SEED)),
         threshold=draw(st.integers(0, 100)) / 100,
+        scrub=draw(st.booleans()),
     )
 
 
