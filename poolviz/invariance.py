@@ -64,6 +64,8 @@ def sweep_shifts(axis: str, height: int, width: int, radius: int | None = None) 
     """
     if axis not in SWEEP_AXES:
         raise PoolvizError(f"`axis` must be one of {', '.join(SWEEP_AXES)}; got {axis!r}")
+    if radius is not None and radius < 0:
+        raise PoolvizError(f"`radius` must be at least 0; got {radius!r}")
     ry = height if radius is None else min(radius, height)
     rx = width if radius is None else min(radius, width)
     dys = np.arange(-ry, ry + 1)
