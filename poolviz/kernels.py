@@ -102,6 +102,8 @@ def resize_kernel(kernel: np.ndarray, height: int, width: int) -> np.ndarray:
     height = _check_size("height", height)
     width = _check_size("width", width)
     kernel = np.asarray(kernel, dtype=float)
+    if kernel.ndim != 2 or kernel.size == 0:
+        raise PoolvizError(f"`kernel` must be a non-empty 2-D grid; got shape {kernel.shape}")
     out = np.zeros((height, width))
     h, w = min(height, kernel.shape[0]), min(width, kernel.shape[1])
     out[:h, :w] = kernel[:h, :w]

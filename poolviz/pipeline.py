@@ -103,6 +103,8 @@ class Conv:
 
     def __post_init__(self) -> None:
         _check_kernel(self.kernel)
+        if isinstance(self.bias, bool) or not isinstance(self.bias, (int, float, np.number)):
+            raise PoolvizError(f"`bias` must be a number; got {self.bias!r}")
         if not np.isfinite(self.bias) or abs(self.bias) > limits.MAX_ABS_WEIGHT:
             raise PoolvizError(
                 f"`bias` must be a finite number between -{limits.MAX_ABS_WEIGHT:g} and "

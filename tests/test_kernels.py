@@ -175,3 +175,8 @@ def test_apply_weight_edits_accepts_cap():
     new, refused = apply_weight_edits(np.ones((1, 2)), {0: {"w0": 1000, "w1": -1000.0}})
     np.testing.assert_array_equal(new, [[1000.0, -1000.0]])
     assert refused == []
+
+
+def test_resize_kernel_rejects_a_kernel_that_is_not_2d():
+    with pytest.raises(ValueError, match="`kernel` must be a non-empty 2-D grid"):
+        resize_kernel(np.ones(3), 2, 2)

@@ -396,3 +396,8 @@ def test_cumulative_strides_without_pooling_and_empty():
 def test_cumulative_strides_length_matches_stages():
     pipeline = with_pooling(EDGE3, use_relu=True, pool="blur")
     assert len(cumulative_strides(pipeline)) == len(run_pipeline(pipeline, np.zeros((8, 8))))
+
+
+def test_conv_rejects_a_bias_that_is_not_a_number():
+    with pytest.raises(ValueError, match="`bias` must be a number"):
+        Conv(((1.0,),), bias="1")
