@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from poolviz import experiment as exp
 from poolviz import (
     export,
     figures,
@@ -23,7 +24,9 @@ from poolviz import (
     limits,
     narrative,
     patterns,
+    receptive,
     scrub,
+    stepthrough,
 )
 from poolviz import state as view_state
 from poolviz._checks import PoolvizError
@@ -34,6 +37,8 @@ from poolviz.comparison import (
     compare,
     standard_pipelines,
 )
+from poolviz.pipeline import run_pipeline
+from poolviz.torch_code import torch_snippet
 
 st.set_page_config(
     page_title="poolviz: why pool between convolutions?", page_icon="🔲", layout="wide"
@@ -43,6 +48,8 @@ TAB_LABELS = {
     "explore": "Explore",
     "invariance": "Invariance over all shifts",
     "book": "The book's example",
+    "windows": "Sliding windows",
+    "experiment": "The experiment",
 }
 TAB_KEYS = {label: key for key, label in TAB_LABELS.items()}
 SIMPLE_FIELDS = (
@@ -62,7 +69,19 @@ SIMPLE_FIELDS = (
     "seed",
     "threshold",
     "scrub",
+    "ex_samples",
+    "ex_motif",
+    "ex_distractors",
+    "ex_grid",
+    "ex_steps",
+    "ex_rate",
+    "ex_seed",
 )
+EXPERIMENT_FIELDS = SIMPLE_FIELDS[-7:]
+# Runs up to this many sample-steps start on their own (the default, 400 x 300, takes
+# about 0.05 s here); larger ones wait for the Train button and show progress.
+AUTO_RUN_WORK = 1_000_000
+EXPERIMENT_CACHE_ENTRIES = 4
 POOL_LABELS = {
     "max": "max-pool",
     "avg": "average pool",
@@ -92,7 +111,7 @@ def start_session() -> None:
     ss.rejections = [r.message() for r in decoded.rejections]
     ss.rejected_keys = [r.key for r in decoded.rejections]
     ss.initial_tab = TAB_LABELS[state.tab]
-    ss.versions = {"input": 0, "kernel": 0, "upload": 0}
+    ss.versions = {"input": 0, "kernel": 0, "upload": 0, "receptive": 0}
     ss.upload_bytes = None
     ss.messages = {}
     ss.view_ready = True
@@ -574,6 +593,29 @@ def draw_exports(view: view_state.ViewState) -> None:
         on_click="ignore",
         key="dl_csv",
     )
+    with st.expander("PyTorch code for this view"):
+        st.caption(
+            "Runs both pipelines with torch.nn.functional and prints the same maps; copy it "
+            "with the button in the corner."
+        )
+        st.code(
+            torch_snippet(
+                np.array(view.pattern),
+                np.array(view.kernel),
+                view.conv_stride,
+                view.conv_padding,
+                view.relu,
+                view.pool,
+                view.pool_size,
+                view.pool_stride,
+                view.next_stride,
+                view.next_padding,
+                view.dx,
+                view.dy,
+                view.mode,
+            ),
+            language="python",
+        )
 
 
 def draw_share(view: view_state.ViewState) -> None:
@@ -628,9 +670,266 @@ def draw_book() -> None:
     st.markdown("\n".join(f"- {narrative.markdown_escape(line)}" for line in lines))
 
 
+WINDOW_SPEEDS = {"slow": 900, "medium": 400, "fast": 120}  # ms per window position
+WINDOW_KEYS = ("win_pipeline", "win_stage", "win_pos", "win_speed")
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def linked_cells(key: view_state.ViewState, name: str, selected: tuple[int, int, int] | None):
+    pipeline = pipelines_for(key)[name]
+    x = np.array(key.pattern)
+    stages = run_pipeline(pipeline, x)
+    labels = [s.label for s in stages]
+    maps = [s.maps for s in stages]
+    masks: list = [None] * len(stages)
+    arithmetic = None
+    if selected is not None:
+        stage, row, col = selected
+        if stage == 0:
+            masks = receptive.downstream_masks(pipeline, x, row, col)
+        else:
+            masks = receptive.upstream_masks(pipeline, x, stage, row, col) + [None] * (
+                len(stages) - stage - 1
+            )
+            arithmetic = receptive.cell_arithmetic(pipeline, x, stage, row, col)
+    return labels, maps, masks, arithmetic
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def window_animation(
+    key: view_state.ViewState, name: str, stage: int, start: int, speed: str, show_values: bool
+):
+    frames = stepthrough.window_frames(
+        pipelines_for(key)[name], np.array(key.pattern), stage, start
+    )
+    fig = figures.window_figure(
+        frames.layer_input,
+        frames.output,
+        frames.windows,
+        frames.terms,
+        frames.captions,
+        start=0,
+        first=frames.first,
+        frame_ms=WINDOW_SPEEDS[speed],
+        show_values=show_values,
+        terms_title=frames.terms_title,
+    )
+    return frames, fig
+
+
+def on_receptive_click(chart_key: str) -> None:
+    event = ss.get(chart_key) or {}
+    points = event.get("selection", {}).get("points", [])
+    if points:
+        point = points[-1]
+        stage = point.get("customdata")
+        if isinstance(stage, list):
+            stage = stage[0]
+        if stage is not None:
+            ss.win_selected = (int(stage), int(round(point["y"])), int(round(point["x"])))
+    bump("receptive")
+
+
+def step_window(delta: int, total: int) -> None:
+    ss.win_pos = int(np.clip(ss.get("win_pos", 0) + delta, 0, total - 1))
+
+
+def draw_windows(view: view_state.ViewState) -> None:
+    key = compute_key(view)
+    name = st.radio(
+        "Pipeline",
+        [WITH_POOLING, WITHOUT_POOLING],
+        key="win_pipeline",
+        horizontal=True,
+        format_func=str.capitalize,
+    )
+    st.subheader("Linked receptive fields")
+    st.caption(
+        "Click any cell of any map: the cells of every earlier map that feed it are outlined "
+        "in green, with the arithmetic for that cell. Click an input cell to outline every "
+        "cell it influences downstream."
+    )
+    selected = ss.get("win_selected")
+    labels, maps, masks, arithmetic = linked_cells(key, name, None)
+    if selected is not None:
+        stage, row, col = selected
+        shape = np.atleast_2d(maps[stage]).shape if stage < len(maps) else None
+        if shape is None or not (row < shape[0] and col < shape[1]):
+            selected = ss.win_selected = None
+        else:
+            labels, maps, masks, arithmetic = linked_cells(key, name, selected)
+    chart_key = f"receptive_{ss.versions.get('receptive', 0)}"
+    st.plotly_chart(
+        figures.receptive_figure(labels, maps, masks, selected, view.show_values),
+        key=chart_key,
+        on_select=lambda: on_receptive_click(chart_key),
+        selection_mode="points",
+        theme=None,
+        config=figures.CONFIG,
+    )
+    if selected is None:
+        st.info("No cell selected yet.")
+    elif arithmetic:
+        st.code(
+            f"{labels[selected[0]]}, row {selected[1]}, col {selected[2]}:\n{arithmetic}",
+            language=None,
+        )
+    else:
+        st.caption(f"Input cell (row {selected[1]}, col {selected[2]}) and every cell it reaches.")
+
+    st.subheader("Step through the sliding window")
+    stage_labels = {i: f"{i}: {labels[i]}" for i in range(1, len(labels))}
+    if ss.get("win_stage") not in stage_labels:
+        ss.win_stage = min(2, len(labels) - 1)
+    c1, c2 = st.columns([2, 1])
+    stage = c1.selectbox("Stage", list(stage_labels), key="win_stage", format_func=stage_labels.get)
+    speed = c2.select_slider("Play speed", list(WINDOW_SPEEDS), key="win_speed")
+    total = int(np.size(maps[stage]))
+    ss.win_pos = int(np.clip(ss.get("win_pos", 0), 0, total - 1))
+    b1, b2, b3 = st.columns([1, 1, 6])
+    b1.button("◀ back", on_click=step_window, args=(-1, total), key="win_back", width="stretch")
+    b2.button("next ▶", on_click=step_window, args=(1, total), key="win_next", width="stretch")
+    if total > 1:
+        b3.slider("Window position (output cell, row by row)", 0, total - 1, key="win_pos")
+    frames, fig = window_animation(key, name, stage, ss.win_pos, speed, view.show_values)
+    st.plotly_chart(fig, key="window_fig", theme=None, config=figures.CONFIG)
+    if len(frames.windows) < total - frames.first:
+        st.caption(
+            f"The animation covers {len(frames.windows)} positions from the one chosen; move "
+            "the slider to see the rest."
+        )
+
+
+def experiment_config(view: view_state.ViewState) -> exp.ExperimentConfig:
+    motif = view.ex_motif
+    if motif == "pattern":
+        motif = patterns.crop_to_ink(np.array(view.pattern))
+    return exp.ExperimentConfig(
+        n_samples=view.ex_samples,
+        grid=view.ex_grid,
+        motif=motif,
+        distractors=view.ex_distractors,
+        steps=view.ex_steps,
+        learning_rate=view.ex_rate,
+        seed=view.ex_seed,
+        kernel=view.kernel,
+        pool=view.pool,
+        pool_size=view.pool_size,
+        pool_stride=view.pool_stride,
+        mode=view.mode,
+    )
+
+
+def experiment_controls() -> None:
+    c1, c2, c3, c4 = st.columns(4)
+    c1.number_input("Training images", 50, 5000, step=50, key="ex_samples")
+    c2.selectbox(
+        "Motif",
+        view_state.MOTIF_CHOICES,
+        key="ex_motif",
+        format_func={
+            "blob": "small blob (plus)",
+            "square": "3×3 square",
+            "ell": "L shape",
+            "pattern": "my pattern, cropped",
+        }.get,
+    )
+    c3.number_input("Distractor pixels", 0, 20, key="ex_distractors")
+    c4.number_input("Grid size", 8, 32, key="ex_grid")
+    c1, c2, c3, _ = st.columns(4)
+    c1.number_input("Training steps", 10, 5000, step=50, key="ex_steps")
+    c2.number_input("Learning rate", 0.001, 10.0, step=0.1, format="%.3f", key="ex_rate")
+    c3.number_input("Seed", 0, 2**31 - 1, key="ex_seed")
+
+
+def train(config: exp.ExperimentConfig) -> exp.ExperimentResult:
+    """Train with a progress bar; a click on Stop ends training early and keeps the curves."""
+    bar = st.progress(0.0, text="Training both pipelines…")
+    stop_slot = st.empty()
+    stop_slot.button("Stop", key="ex_stop")
+    interrupt: list[BaseException] = []
+
+    def progress(fraction: float) -> None:
+        if interrupt:
+            return
+        try:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=f"Training… {fraction:.0%}")
+        except BaseException as request:  # noqa: BLE001 — Streamlit's rerun request (Stop)
+            interrupt.append(request)
+
+    result = exp.run_experiment(config, progress, should_stop=lambda: bool(interrupt))
+    cache = dict(ss.get("ex_cache", {}))
+    cache[config] = result
+    ss.ex_cache = dict(list(cache.items())[-EXPERIMENT_CACHE_ENTRIES:])
+    if interrupt:
+        raise interrupt[0]  # let Streamlit carry out the rerun it asked for
+    bar.empty()
+    stop_slot.empty()
+    return result
+
+
+def draw_experiment(view: view_state.ViewState) -> None:
+    st.markdown(
+        "Does pooling make the next layer's job easier? Images that do or do not contain a "
+        "motif are run through both pipelines with the current filter and pooling; a "
+        "logistic readout on the map the next layer would read learns to spot the motif. It "
+        "trains with the motif only at **even** column offsets and is tested on the **odd** "
+        "ones it never saw, and on fresh images at the training positions."
+    )
+    experiment_controls()
+    config = experiment_config(view)
+    result = ss.get("ex_cache", {}).get(config)
+    if result is None:
+        small = config.n_samples * config.steps <= AUTO_RUN_WORK
+        if not (small or st.button("Train both pipelines", key="ex_train", type="primary")):
+            st.info(
+                f"This run trains on {config.n_samples} images for {config.steps} steps; "
+                "press Train to start it (you can stop it early)."
+            )
+            return
+        result = train(config)
+    if result.stopped:
+        st.warning(f"Stopped early, after {result.steps_done} of {config.steps} steps.")
+        if st.button("Train again", key="ex_retrain"):
+            ss.ex_cache = {k: v for k, v in ss.ex_cache.items() if k != config}
+            st.rerun()
+    st.markdown("**Verdict:** " + narrative.markdown_escape(exp.verdict(result)))
+    rows = []
+    for name, run in result.runs.items():
+        rows.append(
+            {
+                "pipeline": name,
+                "next layer reads": f"{run.feature_label} ({run.feature_shape[0]}×{run.feature_shape[1]})",
+                "train accuracy": run.final_train,
+                "held-out positions": run.final_held,
+                "fresh, training positions": run.final_fresh,
+                "distinct maps to fit": f"{run.train_maps} for {run.n_train_positions} positions",
+                "held-out maps already seen": f"{run.held_seen} of {run.n_held_positions}",
+            }
+        )
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        column_config={
+            c: st.column_config.NumberColumn(c, format="percent")
+            for c in ("train accuracy", "held-out positions", "fresh, training positions")
+        },
+    )
+    st.plotly_chart(
+        figures.experiment_figure(result.runs),
+        key="experiment_fig",
+        theme=None,
+        config=figures.CONFIG,
+    )
+    st.caption(
+        f"{result.steps_done} steps of full-batch gradient descent in {result.seconds:.2f} s; "
+        f"{result.n_test} test images per test set."
+    )
+
+
 def main() -> None:
     start_session()
-    keep_alive("sweep")
+    keep_alive("sweep", *EXPERIMENT_FIELDS, *WINDOW_KEYS, "win_selected")
     st.title("Why max-pool between convolutions?")
     st.caption(
         "A global pool at the end already makes the output invariant. Shift the pattern "
@@ -649,7 +948,7 @@ def main() -> None:
     tabs = st.tabs(
         list(TAB_LABELS.values()), key="tab_label", default=ss.initial_tab, on_change="rerun"
     )
-    explore_tab, invariance_tab, book_tab = tabs
+    explore_tab, invariance_tab, book_tab, windows_tab, experiment_tab = tabs
     if explore_tab.open is not False:
         with explore_tab:
             guarded("The side-by-side maps", draw_explore, view)
@@ -660,6 +959,12 @@ def main() -> None:
     if book_tab.open:
         with book_tab:
             guarded("The book's example", draw_book)
+    if windows_tab.open:
+        with windows_tab:
+            guarded("The sliding windows", draw_windows, view)
+    if experiment_tab.open:
+        with experiment_tab:
+            guarded("The experiment", draw_experiment, view)
     view = current_view()
     draw_share(view)
     sync_url(view)

@@ -383,3 +383,360 @@ def book_figure(
             ]
         )
     return grid_figure(rows, show_values=True, cell_px=26)
+
+
+def experiment_figure(runs: Mapping[str, object]) -> go.Figure:
+    """Learning curves of the trained next layer: loss, and accuracy on the three test sets.
+
+    ``runs`` maps a pipeline name to an ``experiment.PipelineResult``.
+    """
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=("training loss", "accuracy"), horizontal_spacing=0.1
+    )
+    dashes = {"train": "dot", "held-out positions": "solid", "fresh, training positions": "dash"}
+    for index, (name, run) in enumerate(runs.items()):
+        colour = PALETTE[index % len(PALETTE)]
+        fig.add_trace(
+            go.Scatter(
+                x=run.curve_steps,
+                y=run.loss,
+                name=f"{name}: loss",
+                mode="lines",
+                line={"color": colour},
+                legendgroup=name,
+            ),
+            row=1,
+            col=1,
+        )
+        curves = {
+            "train": run.train_accuracy,
+            "held-out positions": run.held_accuracy,
+            "fresh, training positions": run.fresh_accuracy,
+        }
+        for label, values in curves.items():
+            fig.add_trace(
+                go.Scatter(
+                    x=run.curve_steps,
+                    y=values,
+                    name=f"{name}: {label}",
+                    mode="lines",
+                    line={"color": colour, "dash": dashes[label]},
+                    legendgroup=name,
+                ),
+                row=1,
+                col=2,
+            )
+    fig.update_xaxes(title_text="training step")
+    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
+    fig.update_layout(
+        height=380,
+        margin={"l": 40, "r": 10, "t": 40, "b": 40},
+        legend={"orientation": "h", "y": -0.3, "font": {"size": 11}},
+    )
+    return fig
+
+
+SELECTED = "#d62728"
+FEEDS = "#2ca02c"
+
+
+def receptive_figure(
+    labels: Sequence[str],
+    maps: Sequence[np.ndarray],
+    masks: Sequence[np.ndarray | None],
+    selected: tuple[int, int, int] | None,
+    show_values: bool = True,
+) -> go.Figure:
+    """Every stage of one pipeline in a row; cells in ``masks`` outlined, one cell selected.
+
+    Each subplot carries an invisible marker per cell (``customdata`` = stage index) so a
+    click on any cell of any map selects it. ``masks[k]`` marks stage ``k``'s linked cells
+    (upstream of the selection, or downstream of a selected input cell).
+    """
+    panels = []
+    for k, (label, z) in enumerate(zip(labels, maps, strict=True)):
+        z = np.atleast_2d(z)
+        lo, hi, scale = shared_scale(z)
+        if k == 0 and lo >= 0:
+            scale, hi = INK, max(hi, 1.0)
+        panels.append(Panel(z, label.replace(" ", "<br>", 1), lo, hi, scale))
+    fig = grid_figure([panels], show_values, cell_px=26, width_hint=900)
+    for k, z in enumerate(maps, start=0):
+        z = np.atleast_2d(z)
+        axis = "" if k == 0 else str(k + 1)
+        mask = masks[k] if k < len(masks) else None
+        if mask is not None and np.any(mask):
+            xs, ys = outline_xy(np.atleast_2d(mask))
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    line={"color": FEEDS, "width": 3},
+                    hoverinfo="skip",
+                    showlegend=False,
+                    xaxis=f"x{axis}",
+                    yaxis=f"y{axis}",
+                )
+            )
+        if selected is not None and selected[0] == k:
+            xs, ys = outline_xy(_one_cell(z.shape, selected[1], selected[2]))
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=ys,
+                    mode="lines",
+                    line={"color": SELECTED, "width": 4},
+                    hoverinfo="skip",
+                    showlegend=False,
+                    xaxis=f"x{axis}",
+                    yaxis=f"y{axis}",
+                )
+            )
+        rows, cols = np.mgrid[0 : z.shape[0], 0 : z.shape[1]]
+        fig.add_trace(
+            go.Scatter(
+                x=cols.ravel(),
+                y=rows.ravel(),
+                mode="markers",
+                marker={"symbol": "square", "size": 14, "color": "rgba(0,0,0,0.01)"},
+                customdata=np.full(z.size, k),
+                selected={"marker": {"opacity": 1.0}},
+                unselected={"marker": {"opacity": 1.0}},
+                hovertemplate="click: row %{y}, col %{x}<extra></extra>",
+                showlegend=False,
+                xaxis=f"x{axis}",
+                yaxis=f"y{axis}",
+            )
+        )
+    fig.update_layout(clickmode="event+select")
+    return fig
+
+
+def _one_cell(shape: tuple[int, ...], row: int, col: int) -> np.ndarray:
+    mask = np.zeros(shape, dtype=bool)
+    mask[row, col] = True
+    return mask
+
+
+def window_figure(
+    layer_input: np.ndarray,
+    output: np.ndarray,
+    windows: Sequence[tuple[tuple[int, int], tuple[int, int]]],
+    terms: Sequence[np.ndarray],
+    captions: Sequence[str],
+    start: int = 0,
+    frame_ms: int = 400,
+    show_values: bool = True,
+    terms_title: str = "window × kernel",
+    first: int = 0,
+) -> go.Figure:
+    """The sliding window as an animation the browser plays by itself.
+
+    Three panels: the layer's input with the current window (padded coordinates may reach
+    past the border), the window's terms (products with the kernel, or the pooled values),
+    and the output filled up to the current cell. One Plotly frame per output cell, with
+    a slider and play/pause buttons; ``frame_ms`` sets the speed. ``windows[i]`` is
+    ``((r0, r1), (c0, c1))`` half-open in input coordinates, ``terms[i]`` a small 2-D
+    array and ``captions[i]`` the arithmetic for output cell ``first + i`` (row-major).
+    """
+    h_out, w_out = np.atleast_2d(output).shape
+    out = np.atleast_2d(output).astype(float)
+    n = len(windows)
+    lo, hi, scale = shared_scale(layer_input)
+    olo, ohi, oscale = shared_scale(out)
+    all_terms = np.concatenate([np.ravel(t) for t in terms]) if terms else np.zeros(1)
+    tlo, thi, tscale = shared_scale(all_terms)
+    fig = make_subplots(
+        rows=1,
+        cols=3,
+        subplot_titles=("input, with the window", terms_title, "output so far"),
+        horizontal_spacing=0.06,
+        column_widths=[
+            layer_input.shape[1] + 2,
+            max(np.atleast_2d(terms[0]).shape[1], 3) + 2,
+            w_out + 2,
+        ],
+    )
+
+    def partial(i: int) -> np.ndarray:
+        filled = np.full(out.size, np.nan)
+        filled[: first + i + 1] = out.ravel()[: first + i + 1]
+        return filled.reshape(h_out, w_out)
+
+    def rect(i: int) -> tuple[list, list]:
+        (r0, r1), (c0, c1) = windows[i]
+        x = [c0 - 0.5, c1 - 0.5, c1 - 0.5, c0 - 0.5, c0 - 0.5]
+        y = [r0 - 0.5, r0 - 0.5, r1 - 0.5, r1 - 0.5, r0 - 0.5]
+        return x, y
+
+    def cell(i: int) -> tuple[list, list]:
+        r, c = divmod(first + i, w_out)
+        return [c - 0.5, c + 0.5, c + 0.5, c - 0.5, c - 0.5], [
+            r - 0.5,
+            r - 0.5,
+            r + 0.5,
+            r + 0.5,
+            r - 0.5,
+        ]
+
+    def text_args(z: np.ndarray) -> dict:
+        z = np.atleast_2d(z)
+        if not show_values or max(z.shape) > MAX_TEXT_CELLS:
+            return {}
+        labels = np.where(np.isnan(z), "", format_grid(np.nan_to_num(z)))
+        return {"text": labels, "texttemplate": "%{text}", "textfont": {"size": 11}}
+
+    def dynamic(i: int) -> list:
+        rx, ry = rect(i)
+        cx, cy = cell(i)
+        t = np.atleast_2d(terms[i])
+        p = partial(i)
+        return [
+            go.Scatter(x=rx, y=ry, mode="lines", line={"color": SELECTED, "width": 4}),
+            go.Heatmap(
+                z=t,
+                zmin=tlo,
+                zmax=thi,
+                colorscale=tscale,
+                showscale=False,
+                xgap=1,
+                ygap=1,
+                **text_args(t),
+            ),
+            go.Heatmap(
+                z=p,
+                zmin=olo,
+                zmax=ohi,
+                colorscale=oscale,
+                showscale=False,
+                xgap=1,
+                ygap=1,
+                **text_args(p),
+            ),
+            go.Scatter(x=cx, y=cy, mode="lines", line={"color": SELECTED, "width": 4}),
+        ]
+
+    start = int(np.clip(start, 0, max(n - 1, 0)))
+    fig.add_trace(
+        go.Heatmap(
+            z=layer_input,
+            zmin=lo,
+            zmax=hi,
+            colorscale=scale,
+            showscale=False,
+            xgap=1,
+            ygap=1,
+            hoverinfo="skip",
+            **text_args(layer_input),
+        ),
+        1,
+        1,
+    )
+    first = dynamic(start)
+    for trace, col in zip(first, (1, 2, 3, 3), strict=True):
+        trace.update(hoverinfo="skip", showlegend=False)
+        fig.add_trace(trace, 1, col)
+    fig.frames = [
+        go.Frame(
+            name=str(i),
+            data=dynamic(i),
+            traces=[1, 2, 3, 4],
+            layout={"title": {"text": captions[i]}},
+        )
+        for i in range(n)
+    ]
+    h_in, w_in = layer_input.shape
+    pad_rows = [min(w[0][0] for w in windows), max(w[0][1] for w in windows)] if n else [0, h_in]
+    pad_cols = [min(w[1][0] for w in windows), max(w[1][1] for w in windows)] if n else [0, w_in]
+    fig.update_xaxes(range=[min(pad_cols[0], 0) - 0.5, max(pad_cols[1], w_in) - 0.5], row=1, col=1)
+    fig.update_yaxes(range=[max(pad_rows[1], h_in) - 0.5, min(pad_rows[0], 0) - 0.5], row=1, col=1)
+    th, tw = np.atleast_2d(terms[start]).shape if n else (1, 1)
+    fig.update_xaxes(range=[-0.5, tw - 0.5], row=1, col=2)
+    fig.update_yaxes(range=[th - 0.5, -0.5], row=1, col=2)
+    fig.update_xaxes(range=[-0.5, w_out - 0.5], row=1, col=3)
+    fig.update_yaxes(range=[h_out - 0.5, -0.5], row=1, col=3)
+    axis_style = dict(
+        showticklabels=False,
+        ticks="",
+        showgrid=False,
+        zeroline=False,
+        fixedrange=True,
+        constrain="domain",
+    )
+    fig.update_xaxes(**axis_style)
+    fig.update_yaxes(**axis_style)
+    for suffix in ("", "2", "3"):
+        fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
+    steps = [
+        {
+            "method": "animate",
+            "label": str(first + i),
+            "args": [
+                [str(i)],
+                {
+                    "mode": "immediate",
+                    "frame": {"duration": 0, "redraw": True},
+                    "transition": {"duration": 0},
+                },
+            ],
+        }
+        for i in range(n)
+    ]
+    fig.update_layout(
+        title={"text": captions[start] if n else "", "font": {"size": 14}},
+        height=420,
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
+        plot_bgcolor="white",
+        showlegend=False,
+        dragmode=False,
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0.0,
+                "y": -0.05,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showactive": False,
+                "buttons": [
+                    {
+                        "label": "▶ play",
+                        "method": "animate",
+                        "args": [
+                            None,
+                            {
+                                "frame": {"duration": int(frame_ms), "redraw": True},
+                                "fromcurrent": True,
+                                "transition": {"duration": 0},
+                            },
+                        ],
+                    },
+                    {
+                        "label": "❚❚ pause",
+                        "method": "animate",
+                        "args": [
+                            [None],
+                            {
+                                "mode": "immediate",
+                                "frame": {"duration": 0},
+                                "transition": {"duration": 0},
+                            },
+                        ],
+                    },
+                ],
+            }
+        ],
+        sliders=[
+            {
+                "active": start,
+                "steps": steps,
+                "x": 0.2,
+                "len": 0.8,
+                "y": -0.02,
+                "currentvalue": {"prefix": "output cell #"},
+                "pad": {"t": 10},
+            }
+        ],
+    )
+    return fig

@@ -61,6 +61,7 @@ from poolviz.limits import (
 
 __all__ = [
     "TABS",
+    "MOTIF_CHOICES",
     "MODES",
     "POOLS",
     "SWEEPS",
@@ -84,7 +85,8 @@ __all__ = [
     "query_string",
 ]
 
-TABS = ("explore", "invariance", "book")
+TABS = ("explore", "invariance", "book", "windows", "experiment")
+MOTIF_CHOICES = ("blob", "square", "ell", "pattern")  # "pattern": the current one, cropped to its ink
 MODES = ("zero", "wrap")
 POOLS = ("max", "avg", "blur", "aps")
 SWEEPS = ("dx", "dy", "grid")
@@ -239,6 +241,13 @@ class ViewState:
     seed: int = 0
     threshold: float = 0.5
     scrub: bool = False
+    ex_samples: int = 400
+    ex_motif: str = "blob"
+    ex_distractors: int = 3
+    ex_grid: int = 16
+    ex_steps: int = 300
+    ex_rate: float = 0.5
+    ex_seed: int = 0
 
     @property
     def height(self) -> int:
@@ -486,6 +495,28 @@ def _bool_param(name: str, key: str) -> _Param:
     )
 
 
+def _decimal_param(name: str, key: str, low: float, high: float, decimals: int) -> _Param:
+    """A decimal in ``(low, high]`` (``low`` excluded) with at most ``decimals`` decimals."""
+    reason = f"must be a decimal above {low:g} and at most {high:g}, with at most {decimals} decimals"
+
+    def parse(text: str, ctx: ViewState) -> float:
+        try:
+            value = _parse_decimal(text, decimals)
+        except _Invalid:
+            raise _Invalid(reason) from None
+        if not low < value <= high:
+            raise _Invalid(reason)
+        return value
+
+    def problem(value: Any, ctx: ViewState) -> str | None:
+        ok = _is_number(value) and low < value <= high and _has_decimals(value, decimals)
+        return None if ok else reason
+
+    return _Param(
+        name, key, parse, problem, lambda v: _fmt_decimal(v, decimals), str(getattr(DEFAULT, name))
+    )
+
+
 def _threshold_param() -> _Param:
     reason = f"must be a decimal from 0 to 1 with at most {THRESHOLD_DECIMALS} decimals"
 
@@ -697,6 +728,13 @@ _PARAMS: tuple[_Param, ...] = (
     _int_param("seed", "seed", _fixed(0, MAX_SEED)),
     _threshold_param(),
     _bool_param("scrub", "scrub"),
+    _int_param("ex_samples", "en", _fixed(50, 5000)),
+    _choice_param("ex_motif", "em", MOTIF_CHOICES),
+    _int_param("ex_distractors", "ed", _fixed(0, 20)),
+    _int_param("ex_grid", "eg", _fixed(8, 32)),
+    _int_param("ex_steps", "es", _fixed(10, 5000)),
+    _decimal_param("ex_rate", "elr", 0.0, 10.0, 3),
+    _int_param("ex_seed", "eseed", _fixed(0, MAX_SEED)),
 )
 _BY_KEY = {param.key: param for param in _PARAMS}
 assert {p.name for p in _PARAMS} == {f.name for f in fields(ViewState)}, (

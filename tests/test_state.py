@@ -230,6 +230,13 @@ def test_worst_case_query_string_is_short():
         seed=MAX_SEED,
         threshold=0.99,
         scrub=True,
+        ex_samples=4999,
+        ex_motif="pattern",
+        ex_distractors=19,
+        ex_grid=31,
+        ex_steps=4999,
+        ex_rate=9.999,
+        ex_seed=MAX_SEED,
     )
     qs = query_string(state)
     assert len(encode(state)) == len(fields(ViewState))  # every parameter written

@@ -15,6 +15,7 @@ from poolviz.state import (
     MAX_QUERY_CHARS,
     MAX_SEED,
     MODES,
+    MOTIF_CHOICES,
     POOLS,
     SWEEPS,
     TABS,
@@ -32,6 +33,8 @@ KEY_TO_FIELD = {
     "cs": "conv_stride", "cp": "conv_padding", "relu": "relu", "pool": "pool", "ps": "pool_size",
     "pst": "pool_stride", "ns": "next_stride", "np": "next_padding", "vals": "show_values",
     "sweep": "sweep", "seed": "seed", "th": "threshold", "scrub": "scrub",
+    "en": "ex_samples", "em": "ex_motif", "ed": "ex_distractors", "eg": "ex_grid",
+    "es": "ex_steps", "elr": "ex_rate", "eseed": "ex_seed",
 }  # fmt: skip
 KEYS = sorted(KEY_TO_FIELD)
 
@@ -83,6 +86,13 @@ def states(draw) -> ViewState:
         seed=draw(st.integers(0, MAX_SEED)),
         threshold=draw(st.integers(0, 100)) / 100,
         scrub=draw(st.booleans()),
+        ex_samples=draw(st.integers(50, 5000)),
+        ex_motif=draw(st.sampled_from(MOTIF_CHOICES)),
+        ex_distractors=draw(st.integers(0, 20)),
+        ex_grid=draw(st.integers(8, 32)),
+        ex_steps=draw(st.integers(10, 5000)),
+        ex_rate=draw(st.integers(1, 10000)) / 1000,
+        ex_seed=draw(st.integers(0, MAX_SEED)),
     )
 
 
