@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from poolviz import experiment as exp
 from poolviz import (
+    classic,
     export,
     figures,
     images,
@@ -28,6 +28,7 @@ from poolviz import (
     scrub,
     stepthrough,
 )
+from poolviz import experiment as exp
 from poolviz import state as view_state
 from poolviz._checks import PoolvizError
 from poolviz.comparison import (
@@ -656,6 +657,57 @@ def draw_invariance(view: view_state.ViewState) -> None:
         "Relative change = ‖f(shifted input) − f(input)‖ / ‖f(input)‖ for each stage; "
         "0 means the stage's output did not change at all."
     )
+    draw_distinct_and_classic(view)
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def distinct_counts(key: view_state.ViewState, radius: int):
+    x = np.array(key.pattern)
+    out = {}
+    for label, shifts in (
+        ("these", invariance.neighbour_shifts(4)),
+        ("all", exp.radius_shifts(radius)),
+    ):
+        counts = {}
+        for name, pipeline in pipelines_for(key).items():
+            try:
+                counts[name] = exp.distinct_map_counts(x, pipeline, shifts, key.mode)
+            except PoolvizError:
+                continue
+        out[label] = (counts, len(shifts))
+    return out
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def classic_sentence(height: int, width: int, size: int, stride: int, mode: str) -> str:
+    common = dict(
+        height=height, width=width, pool_size=size, pool_stride=stride, neighbours=8, mode=mode
+    )
+    whole = classic.unchanged_fraction_estimate(n_patterns=2000, density=0.5, **common)
+    cell = classic.unchanged_fraction_estimate(n_patterns=2000, density=0.5, per="cell", **common)
+    dot = classic.single_dot_unchanged_fraction(**common)
+    label = f"max-pool {size}×{size} /{stride}"
+    return narrative.describe_classic(
+        whole.mean, cell.mean, dot, 8, height, width, 0.5, label, mode
+    )
+
+
+def draw_distinct_and_classic(view: view_state.ViewState) -> None:
+    radius = min(2, view.height, view.width)
+    st.markdown("**What the next layer sees:**")
+    lines = []
+    for what, (counts, n) in distinct_counts(compute_key(view), radius).items():
+        lines += narrative.describe_distinct(counts, n, what)
+    st.caption(f"'All' means every shift of at most {radius} pixels along each axis.")
+    st.markdown("\n".join(f"- {narrative.markdown_escape(line)}" for line in lines))
+    st.markdown("**The classic number, computed:**")
+    try:
+        text = classic_sentence(
+            view.height, view.width, view.pool_size, view.pool_stride, view.mode
+        )
+    except PoolvizError as error:
+        text = f"Not available for these settings: {error}"
+    st.markdown(narrative.markdown_escape(text))
 
 
 def draw_book() -> None:

@@ -27,6 +27,8 @@ __all__ = [
     "markdown_escape",
     "describe_aps",
     "explain_book",
+    "describe_distinct",
+    "describe_classic",
 ]
 
 
@@ -226,3 +228,50 @@ def explain_book(book) -> list[str]:
         "keeps a small map of where things are and still absorbs the one-pixel shift."
     )
     return lines
+
+
+def describe_distinct(
+    counts: Mapping[str, Sequence[tuple[str, int]]], n_shifts: int, what: str
+) -> list[str]:
+    """What the next layer sees: distinct maps of the stage it reads, per pipeline.
+
+    ``counts`` maps a pipeline name to ``(stage label, distinct maps)`` rows, input first
+    and the global pool last, as ``experiment.distinct_map_counts`` returns them.
+
+    >>> describe_distinct({"with pooling": [("input", 4), ("conv 1×1", 4), ("max-pool 2×2 /2", 2),
+    ...                                     ("conv 2×2 /2", 2), ("global max", 1)]}, 4, "these")
+    ['With pooling, the next layer (conv 2×2 /2) reads the max-pool 2×2 /2 map: 2 different maps across these 4 shifts.']
+    """
+    lines = []
+    for name, rows in counts.items():
+        labels = tuple(label for label, _ in rows)
+        feed = next_layer_index(labels)
+        lines.append(
+            f"{name[0].upper()}{name[1:]}, the next layer ({labels[feed + 1]}) reads the "
+            f"{labels[feed]} map: {rows[feed][1]} different map{'s' if rows[feed][1] != 1 else ''} "
+            f"across {what} {n_shifts} shifts."
+        )
+    return lines
+
+
+def describe_classic(
+    whole_map: float,
+    per_cell: float,
+    single_dot: float,
+    neighbours: int,
+    height: int,
+    width: int,
+    density: float,
+    pool_label: str,
+    mode: str,
+) -> str:
+    """The often quoted "max-pool is unchanged for k of 8 shifts", as measured here."""
+    edge = "zero fill" if mode == "zero" else "wrap-around"
+    return (
+        f"For {pool_label} on random {height}×{width} binary patterns (each pixel ink with "
+        f"probability {density:g}, {edge}): the whole pooled map stays exactly unchanged for "
+        f"{whole_map * neighbours:.2f} of the {neighbours} one-pixel shifts on average, and a "
+        f"single pooled cell for {per_cell * neighbours:.2f} of {neighbours}. For one isolated "
+        f"dot it is {single_dot * neighbours:.2f} of {neighbours}: the often quoted figure holds "
+        "for a lone maximum, not for a typical map."
+    )
