@@ -633,8 +633,8 @@ def window_figure(
         1,
         1,
     )
-    first = dynamic(start)
-    for trace, col in zip(first, (1, 2, 3, 3), strict=True):
+    initial = dynamic(start)
+    for trace, col in zip(initial, (1, 2, 3, 3), strict=True):
         trace.update(hoverinfo="skip", showlegend=False)
         fig.add_trace(trace, 1, col)
     fig.frames = [

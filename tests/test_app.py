@@ -93,6 +93,7 @@ def assert_matches(at: AppTest, state: view_state.ViewState) -> None:
 def test_default_render_shows_the_books_matrices():
     at = run_app()
     assert not at.exception
+    assert not at.error
     assert not at.warning
     top, bottom = pipeline_maps(at, WITH_POOLING)
     # conv 1x1 (identity), max-pool 2x2 /2, conv 2x2 all-ones /2, global max
@@ -246,6 +247,7 @@ def test_each_bad_parameter_warns_and_falls_back_keeping_the_others(key):
 def test_the_book_tab_computes_the_three_results():
     at = run_app({"tab": "book"})
     assert not at.exception
+    assert not at.error
     maps = heatmaps(at, "book_fig")
     nexts = [m for m in maps if m.shape == (2, 2)]
     assert [m.tolist() for m in nexts] == [[[2, 2], [2, 2]], [[2, 2], [2, 2]], [[0, 4], [0, 4]]]
@@ -256,6 +258,7 @@ def test_the_book_tab_computes_the_three_results():
 def test_the_invariance_tab_reads_its_sweep(axis):
     at = run_app({"tab": "invariance", "sweep": axis})
     assert not at.exception
+    assert not at.error
     text = " ".join(m.value for m in at.markdown).replace("\\", "")
     assert "unchanged for" in text
     assert "max-pool 2×2 /2 for 3 of 4" in text
@@ -277,3 +280,60 @@ def test_a_failing_core_function_shows_a_panel_error_and_keeps_the_rest(monkeypa
     at.slider(key="dy").set_value(1).run()
     assert not at.exception
     assert qp(at)["dy"] == "1" and qp(at)["dx"] == "3"
+
+
+def test_the_windows_tab_links_a_cell_to_its_inputs_and_steps_through():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["tab"] = "windows"
+    at.session_state["win_selected"] = (3, 0, 1)  # with pooling: conv 2×2 /2, row 0, col 1
+    at.run()
+    assert not at.exception
+    assert not at.error
+    code = next(c.value for c in at.code if "row 0, col 1" in c.value)
+    assert code.startswith("conv 2×2 /2, row 0, col 1") and code.rstrip().endswith("= 2")
+    spec = chart_spec(at, "receptive_0")
+    outlined = [t for t in spec["data"] if t["type"] == "scatter" and t.get("mode") == "lines"]
+    assert outlined, "the cells feeding the selection are outlined"
+    window = chart_spec(at, "window_fig")
+    assert len(window["frames"]) == 16  # max-pool 2×2 /2 on 8×8: 16 positions
+    next_button = next(b for b in at.button if b.key == "win_next")
+    next_button.click().run()
+    assert not at.exception
+    assert not at.error
+    assert at.session_state.win_pos == 1
+    assert len(chart_spec(at, "window_fig")["frames"]) == 15
+
+
+def test_the_experiment_tab_trains_and_gives_a_computed_verdict():
+    at = run_app({"tab": "experiment"})
+    assert not at.exception
+    assert not at.error
+    verdict = next(m.value for m in at.markdown if m.value.startswith("**Verdict:**"))
+    assert "held-out positions" in verdict.replace("\\", "")
+    chart_spec(at, "experiment_fig")
+    at.number_input(key="ex_seed").set_value(3).run()
+    assert not at.exception
+    assert qp(at)["eseed"] == "3"
+
+
+def test_a_large_experiment_waits_for_the_train_button():
+    at = run_app({"tab": "experiment", "en": "5000", "es": "5000"})
+    assert not at.exception
+    assert any("press Train" in i.value for i in at.info)
+    assert not any(m.value.startswith("**Verdict:**") for m in at.markdown)
+
+
+def test_instant_mode_ships_every_shift_to_the_browser():
+    at = run_app({"scrub": "1"})
+    assert not at.exception
+    assert not at.error
+    assert any("Instant mode" in c.value for c in at.caption)
+    assert not [e for e in at.get("plotly_chart") if e.proto.id.endswith("-fig_with")]
+
+
+def test_the_pytorch_panel_holds_code_for_the_current_view():
+    at = run_app({"k": "1,-1"})
+    assert not at.exception
+    code = next(c.value for c in at.code if "import torch" in c.value)
+    compile(code, "snippet", "exec")
+    assert "[[1, -1]]" in code.replace(".0", "")
