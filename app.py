@@ -260,17 +260,7 @@ def on_kernel_edit(editor_key: str) -> None:
 
 
 def pipelines_for(view: view_state.ViewState) -> dict:
-    return standard_pipelines(
-        view.kernel,
-        view.conv_stride,
-        view.conv_padding,
-        view.relu,
-        view.pool,
-        view.pool_size,
-        view.pool_stride,
-        view.next_stride,
-        view.next_padding,
-    )
+    return standard_pipelines(**view.layer_settings())
 
 
 def compute_key(view: view_state.ViewState) -> view_state.ViewState:
@@ -602,18 +592,10 @@ def draw_exports(view: view_state.ViewState) -> None:
         st.code(
             torch_snippet(
                 np.array(view.pattern),
-                np.array(view.kernel),
-                view.conv_stride,
-                view.conv_padding,
-                view.relu,
-                view.pool,
-                view.pool_size,
-                view.pool_stride,
-                view.next_stride,
-                view.next_padding,
-                view.dx,
-                view.dy,
-                view.mode,
+                **view.layer_settings(),
+                dx=view.dx,
+                dy=view.dy,
+                mode=view.mode,
             ),
             language="python",
         )

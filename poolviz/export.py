@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from poolviz import invariance
 from poolviz._checks import PoolvizError
 from poolviz.comparison import PipelineRun
 
@@ -174,12 +175,7 @@ def changed_mask(original: np.ndarray, shifted: np.ndarray) -> np.ndarray | None
     b = np.asarray(shifted, dtype=np.float64)
     if a.shape != b.shape:
         return None
-    if a.size == 0:
-        return np.zeros(a.shape, dtype=bool)
-    scale = max(1.0, float(np.max(np.abs(a))), float(np.max(np.abs(b))))
-    with np.errstate(invalid="ignore"):
-        diff = np.abs(a - b)
-        return (diff > 1e-9 * scale) | (np.isnan(a) != np.isnan(b))
+    return invariance.changed_mask(a, b)
 
 
 def changed_cells(original: np.ndarray, shifted: np.ndarray) -> int:

@@ -172,21 +172,7 @@ def grid_figure(
                 fig.add_trace(_outline_trace(panel.outline), row=r, col=c)
             fig.update_xaxes(range=[-0.5, z.shape[1] - 0.5], row=r, col=c)
             fig.update_yaxes(range=[z.shape[0] - 0.5, -0.5], row=r, col=c)
-    axis_style = dict(
-        showticklabels=False,
-        ticks="",
-        showgrid=False,
-        zeroline=False,
-        showline=False,
-        fixedrange=True,
-        constrain="domain",
-    )
-    fig.update_xaxes(**axis_style)
-    fig.update_yaxes(**axis_style)
-    # Square cells: tie each y axis to its own x axis.
-    for index in range(1, n_rows * n_cols + 1):
-        suffix = "" if index == 1 else str(index)
-        fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
+    _square_bare_axes(fig, n_rows * n_cols)
     fig.update_annotations(font_size=12)
     # Cells are square, so the width available per cell caps the useful height.
     columns_total = sum(w + 0.8 for w in widths) * (1 + 0.04 * (n_cols - 1))
@@ -207,6 +193,24 @@ def grid_figure(
         showlegend=False,
     )
     return fig
+
+
+def _square_bare_axes(fig: go.Figure, n_axes: int) -> None:
+    """No ticks or grid, fixed ranges, and square cells: each y axis tied to its x axis."""
+    axis_style = dict(
+        showticklabels=False,
+        ticks="",
+        showgrid=False,
+        zeroline=False,
+        showline=False,
+        fixedrange=True,
+        constrain="domain",
+    )
+    fig.update_xaxes(**axis_style)
+    fig.update_yaxes(**axis_style)
+    for index in range(1, n_axes + 1):
+        suffix = "" if index == 1 else str(index)
+        fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
 
 
 def stage_panels(
@@ -656,18 +660,7 @@ def window_figure(
     fig.update_yaxes(range=[th - 0.5, -0.5], row=1, col=2)
     fig.update_xaxes(range=[-0.5, w_out - 0.5], row=1, col=3)
     fig.update_yaxes(range=[h_out - 0.5, -0.5], row=1, col=3)
-    axis_style = dict(
-        showticklabels=False,
-        ticks="",
-        showgrid=False,
-        zeroline=False,
-        fixedrange=True,
-        constrain="domain",
-    )
-    fig.update_xaxes(**axis_style)
-    fig.update_yaxes(**axis_style)
-    for suffix in ("", "2", "3"):
-        fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
+    _square_bare_axes(fig, 3)
     steps = [
         {
             "method": "animate",

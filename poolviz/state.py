@@ -86,7 +86,12 @@ __all__ = [
 ]
 
 TABS = ("explore", "invariance", "book", "windows", "experiment")
-MOTIF_CHOICES = ("blob", "square", "ell", "pattern")  # "pattern": the current one, cropped to its ink
+MOTIF_CHOICES = (
+    "blob",
+    "square",
+    "ell",
+    "pattern",
+)  # "pattern": the current one, cropped to its ink
 MODES = ("zero", "wrap")
 POOLS = ("max", "avg", "blur", "aps")
 SWEEPS = ("dx", "dy", "grid")
@@ -296,6 +301,25 @@ class ViewState:
             dy=min(max(self.dy, -h), h),
         )
 
+    def layer_settings(self) -> dict[str, Any]:
+        """The layer settings as keyword arguments of ``comparison.standard_pipelines``
+        (and of ``torch_code.torch_snippet``).
+
+        >>> sorted(DEFAULT.layer_settings())[:3]
+        ['conv_padding', 'conv_stride', 'kernel']
+        """
+        return {
+            "kernel": self.kernel,
+            "conv_stride": self.conv_stride,
+            "conv_padding": self.conv_padding,
+            "use_relu": self.relu,
+            "pool": self.pool,
+            "pool_size": self.pool_size,
+            "pool_stride": self.pool_stride,
+            "next_stride": self.next_stride,
+            "next_padding": self.next_padding,
+        }
+
     def with_kernel(self, array: Any) -> ViewState:
         """Return a copy using ``array`` as the convolution kernel.
 
@@ -497,7 +521,9 @@ def _bool_param(name: str, key: str) -> _Param:
 
 def _decimal_param(name: str, key: str, low: float, high: float, decimals: int) -> _Param:
     """A decimal in ``(low, high]`` (``low`` excluded) with at most ``decimals`` decimals."""
-    reason = f"must be a decimal above {low:g} and at most {high:g}, with at most {decimals} decimals"
+    reason = (
+        f"must be a decimal above {low:g} and at most {high:g}, with at most {decimals} decimals"
+    )
 
     def parse(text: str, ctx: ViewState) -> float:
         try:

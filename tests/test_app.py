@@ -64,17 +64,7 @@ def pipeline_maps(at: AppTest, name: str) -> tuple[list[np.ndarray], list[np.nda
 
 
 def expected_runs(state: view_state.ViewState):
-    pipelines = standard_pipelines(
-        state.kernel,
-        state.conv_stride,
-        state.conv_padding,
-        state.relu,
-        state.pool,
-        state.pool_size,
-        state.pool_stride,
-        state.next_stride,
-        state.next_padding,
-    )
+    pipelines = standard_pipelines(**state.layer_settings())
     return compare(state.pattern_array(), pipelines, state.dx, state.dy, state.mode)
 
 
