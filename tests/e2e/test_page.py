@@ -1,0 +1,396 @@
+"""What a student does on the poolviz page, driven in headless Chromium.
+
+Expected numbers come from ``poolviz`` itself (the same core the page calls); what is
+checked is that the page shows them: Plotly's decoded ``_fullData`` z arrays, the URL's
+query string, role=alert boxes and downloaded files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from poolviz import images
+from poolviz import state as view_state
+from poolviz.comparison import (
+    WITH_POOLING,
+    WITHOUT_POOLING,
+    book_example,
+    compare,
+    standard_pipelines,
+)
+from poolviz.ops import shift
+
+from .helpers import (
+    after,
+    alerts,
+    all_figures,
+    assert_no_exception,
+    heatmaps,
+    open_app,
+    query,
+    wait_for_app_run,
+    wait_for_heatmaps,
+    wait_for_query,
+)
+
+FIG = {WITH_POOLING: ".st-key-fig_with", WITHOUT_POOLING: ".st-key-fig_without"}
+INPUT = '[class*="st-key-input_"]'  # the clickable chart's key gets a new number per toggle
+SHIFTED_INPUT = ".st-key-shifted_input"
+BOOK_FIG = ".st-key-book_fig"
+DEFAULT = view_state.DEFAULT
+BOOK = DEFAULT.pattern_array()
+
+
+# ------------------------------------------------------------------------ expectations
+
+
+def pipeline_maps(view: view_state.ViewState, name: str = WITH_POOLING) -> list[np.ndarray]:
+    """The heatmaps a pipeline figure must hold: stages after the input, original then shifted."""
+    pipelines = standard_pipelines(
+        view.kernel,
+        view.conv_stride,
+        view.conv_padding,
+        view.relu,
+        view.pool,
+        view.pool_size,
+        view.pool_stride,
+        view.next_stride,
+        view.next_padding,
+    )
+    run = compare(view.pattern_array(), pipelines, view.dx, view.dy, view.mode)[name]
+    assert run.ok, run.error
+    return [np.atleast_2d(m) for m in run.original[1:]] + [
+        np.atleast_2d(m) for m in run.shifted[1:]
+    ]
+
+
+def shifted_row(view: view_state.ViewState, name: str = WITH_POOLING) -> list[np.ndarray]:
+    maps = pipeline_maps(view, name)
+    return maps[len(maps) // 2 :]
+
+
+def slider(page, key: str):
+    return page.locator(f'.st-key-{key} [data-testid="stSlider"] input[type="range"]')
+
+
+def share_link(page) -> str:
+    return page.locator('[data-testid="stCode"]').last.inner_text().strip()
+
+
+def click_cell(page, row: int, col: int) -> None:
+    """Click the input chart at the centre of cell (row, col), from Plotly's own axes."""
+    x, y = page.evaluate(
+        """([sel, row, col]) => {
+             const gd = document.querySelector(sel + ' .js-plotly-plot');
+             gd.scrollIntoView({block: 'center'});
+             const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+             const box = gd.getBoundingClientRect();
+             return [box.left + xa._offset + xa.l2p(col), box.top + ya._offset + ya.l2p(row)];
+           }""",
+        [INPUT, row, col],
+    )
+    # Plotly clicks the point it last hovered: move there and wait for that hover first.
+    page.mouse.move(x, y)
+    page.wait_for_function(
+        """([sel, row, col]) => {
+             const gd = document.querySelector(sel + ' .js-plotly-plot');
+             const hover = gd && gd._hoverdata;
+             return !!hover && hover.some((p) => p.x === col && p.y === row);
+           }""",
+        arg=[INPUT, row, col],
+    )
+    page.mouse.click(x, y)
+
+
+def choose(page, key: str, option: str) -> None:
+    """Pick ``option`` in the selectbox with ``key`` and wait for the rerun."""
+    box = page.locator(f'.st-key-{key} input[role="combobox"]')
+    box.scroll_into_view_if_needed()
+    # react-aria opens on a press; an instant mouse down/up is sometimes not one.
+    box.click(delay=80)
+    if box.get_attribute("aria-expanded") != "true":
+        box.press("ArrowDown")
+    after(page, lambda: page.get_by_role("option", name=option, exact=True).click())
+
+
+def edit_first_weight(page, text: str) -> None:
+    """Edit the filter grid's first cell like a user: click it, Enter, type, Enter.
+
+    The grid is a canvas; its hidden accessibility table tells when the click has
+    selected the cell, and the overlay editor is a real ``input.gdg-input``.
+    """
+    editor = '[class*="st-key-kernel_editor_"]'
+    canvas = page.locator(f'{editor} [data-testid="data-grid-canvas"]')
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    header = 36  # the grid's header row; body rows are 36 px high too
+    page.mouse.click(box["x"] + 25, box["y"] + header + 18)
+    page.wait_for_selector(
+        f'{editor} [data-testid="glide-cell-0-0"][aria-selected="true"]', state="attached"
+    )
+    page.keyboard.press("Enter")
+    field = page.locator("input.gdg-input")
+    field.wait_for()
+    field.fill(text)
+    after(page, lambda: field.press("Enter"))
+
+
+# ------------------------------------------------------------------------ tests
+
+
+def test_first_paint_shows_the_books_matrices(app):
+    assert_no_exception(app)
+    assert alerts(app) == []
+    assert query(app) == {}, "the default view has an empty query string"
+    with_pooling = heatmaps(app, FIG[WITH_POOLING])
+    assert len(with_pooling) == 8
+    np.testing.assert_array_equal(with_pooling[1], [[0, 1, 1, 0]] * 4)  # pool stage, original
+    np.testing.assert_array_equal(with_pooling[2], [[2, 2], [2, 2]])  # conv 2×2 /2, original
+    np.testing.assert_array_equal(with_pooling[5], [[0, 1, 1, 0]] * 4)  # dx=1: pool unchanged
+    np.testing.assert_array_equal(heatmaps(app, INPUT)[0], BOOK)
+    wait_for_heatmaps(app, FIG[WITHOUT_POOLING], pipeline_maps(DEFAULT, WITHOUT_POOLING))
+    assert app.js_errors == []
+
+
+def test_dx_slider_arrow_key_shifts_the_maps_and_the_url(app):
+    knob = slider(app, "dx")
+    knob.focus()
+    after(app, lambda: app.keyboard.press("ArrowRight"))
+    view = replace(DEFAULT, dx=2)
+    data = wait_for_heatmaps(app, FIG[WITH_POOLING], shifted_row(view), indices=[4, 5, 6, 7])
+    assert not np.array_equal(data[5], pipeline_maps(DEFAULT)[5]), "dx=2 moves the pooled map"
+    np.testing.assert_array_equal(data[1], pipeline_maps(view)[1])  # original row unchanged
+    wait_for_heatmaps(app, SHIFTED_INPUT, [shift(BOOK, 0, 2, "zero")])
+    assert wait_for_query(app, lambda q: q.get("dx") == ["2"]) == {"dx": ["2"]}
+    assert knob.get_attribute("aria-valuetext") == "2"
+    assert_no_exception(app)
+
+
+def test_clicking_an_input_cell_toggles_it(app):
+    before = query(app).get("p")
+    click_cell(app, 5, 3)
+    app.wait_for_selector(".st-key-input_1 .js-plotly-plot")  # a new chart key per toggle
+    grid = BOOK.copy()
+    grid[5, 3] = 1.0
+    wait_for_heatmaps(app, INPUT, [grid])
+    view = DEFAULT.with_pattern(grid)
+    params = wait_for_query(app, lambda q: q.get("p") != before)
+    assert params["p"] == [view_state.encode(view)["p"]]
+    wait_for_heatmaps(app, FIG[WITH_POOLING], pipeline_maps(view))
+    # and back: a second click on the same cell restores the book pattern and the URL
+    click_cell(app, 5, 3)
+    wait_for_heatmaps(app, INPUT, [BOOK])
+    wait_for_query(app, lambda q: "p" not in q)
+    assert_no_exception(app)
+
+
+def test_editing_a_filter_weight_doubles_the_conv_map(app):
+    edit_first_weight(app, "2")
+    view = replace(DEFAULT, kernel=((2.0,),))
+    data = wait_for_heatmaps(app, FIG[WITH_POOLING], pipeline_maps(view))
+    np.testing.assert_array_equal(data[0], 2 * BOOK)  # the conv map, doubled
+    assert wait_for_query(app, lambda q: "k" in q)["k"] == ["2"]
+    assert_no_exception(app)
+
+
+def test_switching_to_average_pool_changes_the_pool_stage(app):
+    choose(app, "pool", "average pool")
+    view = replace(DEFAULT, pool="avg")
+    data = wait_for_heatmaps(app, FIG[WITH_POOLING], pipeline_maps(view))
+    np.testing.assert_array_equal(data[1], [[0, 0.5, 0.5, 0]] * 4)
+    assert wait_for_query(app, lambda q: "pool" in q)["pool"] == ["avg"]
+    # the pipeline without pooling has no pool stage: unchanged
+    wait_for_heatmaps(app, FIG[WITHOUT_POOLING], pipeline_maps(DEFAULT, WITHOUT_POOLING))
+    assert_no_exception(app)
+
+
+def _normalised(figures):
+    """Chart keys without the per-toggle number of the input chart."""
+    return [
+        (re.sub(r"^st-key-input_\d+$", "st-key-input", key or ""), data) for key, data in figures
+    ]
+
+
+def test_reopening_the_url_in_a_fresh_context_gives_the_same_figures(app, new_context):
+    grid = BOOK.copy()
+    grid[1, 6] = 1.0
+    slider(app, "dy").focus()
+    after(app, lambda: app.keyboard.press("ArrowRight"))
+    wait_for_query(app, lambda q: q.get("dy") == ["1"])
+    click_cell(app, 1, 6)
+    wait_for_heatmaps(app, INPUT, [grid])
+    wait_for_app_run(app)
+    after(app, lambda: app.locator(".st-key-mode").get_by_text("wrap around").click())
+    wait_for_query(app, lambda q: q.get("mode") == ["wrap"])
+    choose(app, "pool", "BlurPool (anti-aliased)")
+    view = replace(DEFAULT.with_pattern(grid), dy=1, mode="wrap", pool="blur")
+    wanted = {k: [v] for k, v in view_state.encode(view).items()}
+    params = wait_for_query(app, lambda q: q == wanted)
+    wait_for_heatmaps(app, INPUT, [grid])
+    wait_for_heatmaps(app, FIG[WITH_POOLING], pipeline_maps(view))
+    link = share_link(app)  # what a student copies: the st.code block
+    assert parse_qs(urlsplit(link).query) == params == query(app)
+    shown = _normalised(all_figures(app))
+    assert [key for key, _ in shown] == [
+        "st-key-input",
+        "st-key-shifted_input",
+        "st-key-fig_with",
+        "st-key-fig_without",
+    ]
+
+    fresh = new_context()
+    for url in (link, app.url):
+        again = fresh.new_page()
+        open_app(again, url)
+        assert alerts(again) == []
+        assert _normalised(all_figures(again)) == shown, url
+        assert query(again) == params
+        assert_no_exception(again)
+        again.close()
+
+
+# One malformed value per parameter the page writes. Keys come from poolviz.state's own
+# table, so a parameter added later is covered too ("!!" fails every parser there).
+EXAMPLES = {
+    "tab": "settings",
+    "p": "8x8.b.!!!",
+    "dx": "abc",
+    "dy": "1.5",
+    "mode": "diagonal",
+    "k": "1,,2",
+    "cs": "0",
+    "cp": "-1",
+    "relu": "yes",
+    "pool": "MAX",
+    "ps": "9",
+    "pst": "two",
+    "ns": "99",
+    "np": "nan",
+    "vals": "true",
+    "sweep": "diag",
+    "seed": "-1",
+    "th": "2",
+}
+PARAM_KEYS = [param.key for param in view_state._PARAMS]
+BAD_VALUES = {key: EXAMPLES.get(key, "!!") for key in PARAM_KEYS}
+
+
+def test_bad_values_are_bad():
+    assert set(EXAMPLES) <= set(PARAM_KEYS)
+    for key, value in BAD_VALUES.items():
+        rejected = [r.key for r in view_state.decode({key: value}).rejections]
+        assert rejected == [key], (key, value)
+
+
+@pytest.mark.parametrize("key", list(BAD_VALUES))
+def test_malformed_parameter_warns_and_keeps_the_rest(page, app_url, key):
+    # A valid companion (cheap book tab; a dy the page must keep) travels with the bad value.
+    good = {"tab": "book", "dy": "2"}
+    if key == "tab":
+        good = {"dy": "2"}
+    elif key == "dy":
+        good = {"tab": "book", "dx": "2"}
+    bad_url = (
+        app_url + "?" + "&".join(f"{k}={v}" for k, v in {key: BAD_VALUES[key], **good}.items())
+    )
+    open_app(page, bad_url, figures=False)  # the warning comes with the run, not the figures
+    assert_no_exception(page)
+    boxes = alerts(page)
+    assert len(boxes) == 1, boxes
+    named = boxes[0].split("defaults:", 1)[1].strip().split(", ")
+    assert named == [key], boxes[0]
+    params = wait_for_query(page, lambda q: key not in q)  # fell back to the default
+    assert params == {k: [v] for k, v in good.items()}
+    moved = "dx" if key == "dy" else "dy"
+    assert slider(page, moved).get_attribute("aria-valuetext") == "2"
+
+
+def test_uploading_a_png_sets_the_pattern(app, tmp_path: Path):
+    picture = Image.new("L", (80, 80), 255)  # white paper with a black vertical bar
+    picture.paste(0, (30, 0, 50, 80))
+    path = tmp_path / "bar.png"
+    picture.save(path)
+    grid = images.image_to_grid(path.read_bytes(), 8, 8, threshold=0.5)
+    expected = np.zeros((8, 8))
+    expected[:, 3:5] = 1.0  # pixels 30..49 of 80 are columns 3 and 4 of 8
+    np.testing.assert_array_equal(grid, expected)
+
+    uploader = app.locator('[class*="st-key-upload_"] input[type="file"]')
+    after(app, lambda: uploader.set_input_files(path))
+    wait_for_heatmaps(app, INPUT, [expected])
+    view = DEFAULT.with_pattern(expected)
+    assert wait_for_query(app, lambda q: "p" in q)["p"] == [view_state.encode(view)["p"]]
+    wait_for_heatmaps(app, FIG[WITH_POOLING], pipeline_maps(view))
+    assert alerts(app) == []
+    assert_no_exception(app)
+
+
+def test_downloads_open_and_parse(app):
+    files = {}
+    for key in ("dl_png", "dl_json", "dl_csv"):
+        with app.expect_download() as info:
+            app.locator(f".st-key-{key} button").click()
+        download = info.value
+        files[download.suggested_filename] = Path(download.path()).read_bytes()
+    assert set(files) == {"poolviz.png", "poolviz.json", "poolviz.csv"}
+
+    with Image.open(io.BytesIO(files["poolviz.png"])) as png:
+        assert png.format == "PNG"
+        png.load()
+        assert min(png.size) > 50
+
+    data = json.loads(files["poolviz.json"])
+    assert data["view"] == {}
+    by_name = {p["name"]: p for p in data["pipelines"]}
+    assert set(by_name) == {WITH_POOLING, WITHOUT_POOLING}
+    stages = by_name[WITH_POOLING]["stages"]
+    assert stages[2]["original"] == [[0, 1, 1, 0]] * 4
+    assert stages[3]["original"] == [[2, 2], [2, 2]]
+
+    rows = list(csv.DictReader(io.StringIO(files["poolviz.csv"].decode("utf-8"))))
+    pool = {
+        (int(r["row"]), int(r["col"])): float(r["value"])
+        for r in rows
+        if r["pipeline"] == WITH_POOLING and r["stage_index"] == "2" and r["input"] == "shifted"
+    }
+    assert pool == {(r, c): float(c in (1, 2)) for r in range(4) for c in range(4)}
+    assert_no_exception(app)
+
+
+def test_phone_width_does_not_scroll_sideways(new_context, app_url):
+    page = new_context(viewport={"width": 390, "height": 844}).new_page()
+    open_app(page, app_url)
+    sizes = page.evaluate(
+        """() => {
+             const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+             return {doc: document.documentElement.scrollWidth, inner: window.innerWidth,
+                     main: main.scrollWidth, mainClient: main.clientWidth};
+           }"""
+    )
+    assert sizes["doc"] <= sizes["inner"], sizes
+    assert sizes["main"] <= sizes["mainClient"], sizes
+    assert_no_exception(page)
+
+
+def test_book_tab_shows_the_next_layer_results(page, app_url):
+    open_app(page, app_url + "?tab=book")
+    assert alerts(page) == []
+    data = heatmaps(page, BOOK_FIG)
+    assert len(data) == 9  # rows A, B, C: input, max-pool, next layer
+    next_maps = [data[2].tolist(), data[5].tolist(), data[8].tolist()]
+    assert next_maps == [[[2, 2], [2, 2]], [[2, 2], [2, 2]], [[0, 4], [0, 4]]]
+    book = book_example()
+    assert next_maps == [book.next_maps[n].tolist() for n in "ABC"]
+    assert page.locator(FIG[WITH_POOLING]).count() == 0, "only the open tab is drawn"
+    assert query(page) == {"tab": ["book"]}
+    assert_no_exception(page)
