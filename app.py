@@ -602,10 +602,11 @@ def draw_exports(view: view_state.ViewState) -> None:
 
 
 def draw_share(view: view_state.ViewState) -> None:
-    base = (st.context.url or "").split("?")[0] or "http://localhost:8501/"
+    base = (st.context.url or "").split("?")[0].rstrip("/") or "http://localhost:8501"
     qs = view_state.query_string(view)
-    st.caption("Share this exact view (copy button on the right):")
-    st.code(base + ("?" + qs if qs else ""), language=None)
+    with st.container(key="share"):
+        st.caption("Share this exact view (copy button on the right):")
+        st.code(base + "/" + ("?" + qs if qs else ""), language=None)
 
 
 def draw_invariance(view: view_state.ViewState) -> None:

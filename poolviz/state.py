@@ -62,6 +62,7 @@ from poolviz.limits import (
 __all__ = [
     "TABS",
     "MOTIF_CHOICES",
+    "PARAM_KEYS",
     "MODES",
     "POOLS",
     "SWEEPS",
@@ -763,6 +764,8 @@ _PARAMS: tuple[_Param, ...] = (
     _int_param("ex_seed", "eseed", _fixed(0, MAX_SEED)),
 )
 _BY_KEY = {param.key: param for param in _PARAMS}
+PARAM_KEYS: tuple[str, ...] = tuple(param.key for param in _PARAMS)
+"""Every URL parameter the page reads and writes, ``p`` first."""
 assert {p.name for p in _PARAMS} == {f.name for f in fields(ViewState)}, (
     "every field needs a URL key"
 )

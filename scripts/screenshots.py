@@ -55,7 +55,7 @@ def main() -> None:
                 if name == "windows.png":
                     # Select the next layer's top-right cell: its inputs light up upstream.
                     x, y = page.evaluate(CLICK_CELL, [".st-key-receptive_0", "4", 1, 0])
-                    after(page, lambda x=x, y=y: page.mouse.click(x, y))
+                    after(page, lambda page=page, x=x, y=y: page.mouse.click(x, y))
                 page.wait_for_timeout(800)
                 page.screenshot(path=str(out / name))
                 print("wrote", out / name)

@@ -84,7 +84,7 @@ def slider(page, key: str):
 
 
 def share_link(page) -> str:
-    return page.locator('[data-testid="stCode"]').last.inner_text().strip()
+    return page.locator('.st-key-share [data-testid="stCode"]').inner_text().strip()
 
 
 def click_cell(page, row: int, col: int) -> None:
@@ -281,7 +281,7 @@ EXAMPLES = {
     "seed": "-1",
     "th": "2",
 }
-PARAM_KEYS = [param.key for param in view_state._PARAMS]
+PARAM_KEYS = list(view_state.PARAM_KEYS)
 BAD_VALUES = {key: EXAMPLES.get(key, "!!") for key in PARAM_KEYS}
 
 
