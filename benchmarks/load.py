@@ -1,0 +1,675 @@
+"""Many students at once: N concurrent sessions against one poolviz server.
+
+Usage::
+
+    python benchmarks/load.py                          # 20 sessions, 60 s, websocket client
+    python benchmarks/load.py --sessions 5 --seconds 30 --actions 40
+    python benchmarks/load.py --client browser --sessions 3   # real Chromium pages
+
+What it does (loopback only, bounded in count and time):
+
+1. starts ``streamlit run app.py`` on 127.0.0.1 and a free port, in its own process group,
+   waits for ``/_stcore/health``, samples the server's RSS (VmRSS of the streamlit process
+   and its children) every 0.5 s in a thread, and warms the app up with one short
+   Chromium session (the first run imports numpy/plotly/pandas: "cold" vs "start" RSS);
+2. opens N sessions, each doing, until ``--seconds`` are over or it has done ``--actions``
+   actions, a random action (seeded per session): move the dx or dy slider one step,
+   toggle one cell of the clickable input chart, or switch "Pooling kind"; and waits for
+   that rerun to finish before the next (plus a 0.05-0.3 s think time);
+3. reports latency p50/p95/max per action type and overall, errors (timeouts, protocol or
+   Playwright errors), exception elements and error boxes seen, CPU seconds of the server
+   and of the client, and the server's RSS before, at peak and ``--settle`` s after the
+   sessions closed; then stops the server (the whole process group).
+
+Two clients:
+
+* ``--client browser``: Playwright pages in ONE headless Debian Chromium, each in its own
+  context. Keyboard on ``.st-key-dx``/``.st-key-dy`` ``input[type=range]``, a mouse click
+  at a cell's pixel position on ``[class*="st-key-input_"] .js-plotly-plot``, the
+  "Pooling kind" combobox. Latency = action → ``data-test-script-state`` leaves
+  ``notRunning`` (bounded 1.5 s) → ``notRunning`` again.
+* ``--client ws`` (default): Streamlit's own protocol on ``ws://127.0.0.1:<port>/_stcore/
+  stream``: ``BackMsg.rerun_script`` with the changed widget's ``WidgetState`` (slider
+  ``double_array_value``, selectbox ``string_value`` label, Plotly selection JSON in
+  ``string_value`` with the point's x/y) and ``ForwardMsg`` deltas read back (widget ids,
+  exception elements, error alerts, the query string the page writes). Latency = BackMsg
+  sent → ``script_finished`` received.
+
+Why ws is the default (measured on this 2-core machine, see the report with this file):
+with ONE browser session Chromium used 13.7 CPU-s to the server's 3.4 (each rerun
+redraws 8 Plotly heatmaps); with 20 Chromium pages the machine's load average reached 31,
+13 of 20 pages took 130 s just to open, 7 timed out, and the server used 8.4 CPU-s against
+the browser's 68: the browser, not the server, was measured. The ws client costs ~0.01
+CPU-s per action, so what it measures is the server. Its trade-off: it skips the
+browser's own work (Plotly drawing, ~50 ms per figure, and the URL rewrite) and sends only
+the changed widget's state where a browser sends all of them; the page's keyed widgets keep
+their values in session state, so the view is the same (the script prints one session's
+final URL query as a check). Use ``--sessions`` (1, 5, 10, 20) to find the knee.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+APP = '[data-testid="stApp"]'
+IDLE = f'{APP}[data-test-script-state="notRunning"]'
+START_WAIT_MS = 1_500  # the old notRunning lingers 30-85 ms after an action
+RUN_WAIT_MS = 30_000
+OPEN_WAIT_MS = 90_000
+POOL_LABELS = ["max-pool", "average pool", "BlurPool (anti-aliased)", "APS (adaptive polyphase)"]
+CELL_JS = """
+(cell) => {
+  const gd = document.querySelector('[class*="st-key-input_"] .js-plotly-plot');
+  if (!gd || !gd._fullLayout) return null;
+  const L = gd._fullLayout, r = gd.getBoundingClientRect();
+  const n = gd._fullData[0].z.length, m = gd._fullData[0].z[0].length;
+  const row = cell[0] % n, col = cell[1] % m;
+  return [r.left + L.xaxis._offset + L.xaxis.l2p(col), r.top + L.yaxis._offset + L.yaxis.l2p(row)];
+}
+"""
+ERRORS_JS = """
+() => ({
+  exceptions: document.querySelectorAll('[data-testid="stException"]').length,
+  errors: Array.from(document.querySelectorAll('[role="alert"]'))
+    .filter((e) => e.querySelector('[data-testid="stAlertContentError"]')
+                   || e.closest('[data-testid="stAlertContentError"]'))
+    .map((e) => e.innerText.slice(0, 200)),
+})
+"""
+
+
+# --------------------------------------------------------------------------- server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(port: int, log_path: Path) -> subprocess.Popen:
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.address", "127.0.0.1", "--server.port", str(port),
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    log = log_path.open("wb")
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited: {log_path.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return proc
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop_server(proc)
+    raise RuntimeError(f"no health after 60 s: {log_path.read_text(errors='replace')}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
+
+# --------------------------------------------------------------------------- /proc
+
+
+def children(pid: int) -> list[int]:
+    """``pid`` and all its descendants (from /proc/*/stat ppid)."""
+    parents: dict[int, list[int]] = defaultdict(list)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        parents[ppid].append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += parents.get(p, [])
+    return out
+
+
+def rss_kib(pids: list[int]) -> int:
+    total = 0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in pids:
+        try:
+            fields_ = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields_[11]) + int(fields_[12])  # utime, stime
+    return total / ticks
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, pid: int, every: float = 0.5) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.peak = 0
+        self.samples: list[tuple[float, int]] = []
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            value = rss_kib(children(self.pid))
+            self.samples.append((time.monotonic(), value))
+            self.peak = max(self.peak, value)
+            self._halt.wait(self.every)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(5)
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    errors: list[str] = field(default_factory=list)
+    exceptions: int = 0
+    error_boxes: list[str] = field(default_factory=list)
+    opened: list[float] = field(default_factory=list)
+    no_rerun_seen: int = 0
+    browser_cpu: float = 0.0
+    queries: list[str] = field(default_factory=list)  # each ws session's last URL query
+
+
+async def wait_for_rerun(page) -> bool:
+    """Wait for the script to start (bounded), then to finish. Returns False if no start seen."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    started = True
+    try:
+        await page.wait_for_function(
+            "(sel) => { const a = document.querySelector(sel);"
+            " return a && a.getAttribute('data-test-script-state') !== 'notRunning'; }",
+            arg=APP,
+            timeout=START_WAIT_MS,
+            polling="raf",
+        )
+    except PlaywrightTimeout:
+        started = False
+    await page.wait_for_selector(IDLE, timeout=RUN_WAIT_MS)
+    return started
+
+
+async def act(page, kind: str, rng: random.Random, state: dict) -> None:
+    if kind in ("dx", "dy"):
+        slider = page.locator(f".st-key-{kind} input[type=range]")
+        await slider.focus(timeout=10_000)
+        # stay inside the default range: wander but turn back at +-3
+        pos = state.setdefault(kind, 0)
+        step = rng.choice((-1, 1)) if abs(pos) < 3 else (-1 if pos > 0 else 1)
+        state[kind] = pos + step
+        await page.keyboard.press("ArrowRight" if step > 0 else "ArrowLeft")
+    elif kind == "cell":
+        xy = await page.evaluate(CELL_JS, [rng.randrange(32), rng.randrange(32)])
+        if xy is None:
+            raise RuntimeError("no input chart")
+        await page.mouse.click(*xy)
+    elif kind == "pool":
+        current = state.get("pool", POOL_LABELS[0])
+        label = rng.choice([p for p in POOL_LABELS if p != current])
+        combo = page.get_by_role("combobox", name="Pooling kind")
+        option = page.get_by_role("option", name=label, exact=True)
+        for attempt in range(3):  # the list re-renders while it opens; retry a detached option
+            try:
+                if not await option.is_visible():
+                    await combo.click(timeout=10_000)
+                await option.click(timeout=5_000)
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
+        state["pool"] = label
+    else:
+        raise ValueError(kind)
+
+
+async def session(
+    browser, url: str, index: int, deadline: float, max_actions: int, stats: Stats
+) -> None:
+    rng = random.Random(index)
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    try:
+        t0 = time.monotonic()
+        await page.goto(url, wait_until="domcontentloaded", timeout=OPEN_WAIT_MS)
+        await page.wait_for_selector(IDLE, timeout=OPEN_WAIT_MS)
+        await page.wait_for_selector(
+            '[class*="st-key-input_"] .js-plotly-plot', timeout=OPEN_WAIT_MS
+        )
+        stats.opened.append(time.monotonic() - t0)
+        state: dict = {}
+        done = 0
+        while done < max_actions and time.monotonic() < deadline:
+            kind = rng.choice(("dx", "dy", "cell", "pool"))
+            start = time.perf_counter()
+            try:
+                await act(page, kind, rng, state)
+                if not await wait_for_rerun(page):
+                    stats.no_rerun_seen += 1
+                stats.latencies[kind].append(time.perf_counter() - start)
+            except Exception as error:  # noqa: BLE001 — count every failure, keep going
+                stats.errors.append(
+                    f"session {index} {kind}: {type(error).__name__}: "
+                    f"{str(error).splitlines()[0][:160]}"
+                )
+                await page.keyboard.press("Escape")
+            done += 1
+            seen = await page.evaluate(ERRORS_JS)
+            if seen["exceptions"] or seen["errors"]:
+                stats.exceptions += seen["exceptions"]
+                stats.error_boxes += seen["errors"]
+                await asyncio.sleep(0)
+            await asyncio.sleep(rng.uniform(0.05, 0.3))  # a student's think time, short
+    except Exception as error:  # noqa: BLE001
+        stats.errors.append(
+            f"session {index} open: {type(error).__name__}: {str(error).splitlines()[0][:160]}"
+        )
+    finally:
+        await context.close()
+
+
+def browser_cpu(server_pid: int) -> float:
+    """CPU seconds of our descendants except the server: the driver and every Chromium."""
+    server = set(children(server_pid))
+    return cpu_seconds([p for p in children(os.getpid()) if p not in server and p != os.getpid()])
+
+
+async def run_sessions(
+    url: str, n: int, seconds: float, max_actions: int, server_pid: int = 0
+) -> Stats:
+    from playwright.async_api import async_playwright
+
+    stats = Stats()
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            # the clock starts when every session has begun to open: opening is bounded too
+            deadline = time.monotonic() + seconds
+            await asyncio.wait_for(
+                asyncio.gather(
+                    *(session(browser, url, i, deadline, max_actions, stats) for i in range(n))
+                ),
+                timeout=seconds + OPEN_WAIT_MS / 1000 + RUN_WAIT_MS / 1000 + 30,
+            )
+        finally:
+            stats.browser_cpu = browser_cpu(server_pid) if server_pid else 0.0
+            await browser.close()
+    return stats
+
+
+# --------------------------------------------------------------------------- websocket client
+
+
+class WsPage:
+    """One Streamlit session over ``/_stcore/stream``, speaking BackMsg/ForwardMsg.
+
+    It keeps the widget ids the server sent (by key suffix), sends ``rerun_script`` with
+    the widget states it has set (the server keeps keyed widgets' other values), and
+    counts exception elements and error boxes in the deltas of each run.
+    """
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+        self.ids: dict[str, str] = {}  # widget key -> id ("$$ID-...-dx" -> "dx")
+        self.values: dict[str, float] = {}
+        self.states: dict[str, object] = {}  # id -> WidgetState
+        self.pattern_shape = (8, 8)
+        self.exceptions = 0
+        self.error_boxes: list[str] = []
+        self.query = ""  # the URL query string the page last wrote
+
+    async def run(self, timeout: float = RUN_WAIT_MS / 1000) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        msg = BackMsg()
+        msg.rerun_script.query_string = ""
+        msg.rerun_script.page_script_hash = ""
+        for state in self.states.values():
+            msg.rerun_script.widget_states.widgets.append(state)
+        await self.ws.send(msg.SerializeToString())
+        await asyncio.wait_for(self._until_finished(), timeout)
+
+    async def _until_finished(self) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        while True:
+            msg = ForwardMsg()
+            msg.ParseFromString(await self.ws.recv())
+            kind = msg.WhichOneof("type")
+            if kind == "script_finished":
+                return
+            if kind == "page_info_changed":
+                self.query = msg.page_info_changed.query_string
+            if kind != "delta" or msg.delta.WhichOneof("type") != "new_element":
+                continue
+            element = msg.delta.new_element
+            which = element.WhichOneof("type")
+            if which == "exception":
+                self.exceptions += 1
+            elif which == "alert" and element.alert.format == 1:  # ERROR
+                self.error_boxes.append(element.alert.body[:200])
+            elif which in ("slider", "selectbox", "plotly_chart"):
+                widget = getattr(element, which)
+                key = widget.id.rsplit("-", 1)[-1] if widget.id else ""
+                if key:
+                    self.ids[key.split("_")[0] if key.startswith("input_") else key] = widget.id
+                if which == "slider" and key in ("dx", "dy"):
+                    self.values[key] = widget.value[0] if widget.value else 0
+                if which == "plotly_chart" and key.startswith("input_"):
+                    self.pattern_shape = _heatmap_shape(widget.spec) or self.pattern_shape
+
+    def set(self, key: str, **value) -> None:
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        state = WidgetState(id=self.ids[key])
+        for name, v in value.items():
+            if name == "double_array_value":
+                state.double_array_value.data[:] = v
+            else:
+                setattr(state, name, v)
+        self.states[self.ids[key]] = state
+
+
+def _heatmap_shape(spec: str) -> tuple[int, int] | None:
+    import json
+
+    try:
+        for trace in json.loads(spec)["data"]:
+            if trace.get("type") == "heatmap":
+                z = trace["z"]
+                if isinstance(z, dict):  # base64 typed array with a shape
+                    h, w = (int(n) for n in str(z["shape"]).split(","))
+                    return h, w
+                return len(z), len(z[0])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return None
+
+
+async def ws_act(page: WsPage, kind: str, rng: random.Random, state: dict) -> None:
+    import json
+
+    if kind in ("dx", "dy"):
+        pos = int(page.values.get(kind, 1 if kind == "dx" else 0))
+        step = rng.choice((-1, 1)) if abs(pos) < 3 else (-1 if pos > 0 else 1)
+        page.set(kind, double_array_value=[pos + step])
+    elif kind == "cell":
+        h, w = page.pattern_shape
+        row, col = rng.randrange(h), rng.randrange(w)
+        point = {
+            "x": col,
+            "y": row,
+            "curve_number": 1,
+            "point_number": row * w + col,
+            "point_index": row * w + col,
+        }
+        selection = {
+            "selection": {
+                "points": [point],
+                "point_indices": [row * w + col],
+                "box": [],
+                "lasso": [],
+            }
+        }
+        page.set("input", string_value=json.dumps(selection))
+    elif kind == "pool":
+        current = state.get("pool", POOL_LABELS[0])
+        label = rng.choice([p for p in POOL_LABELS if p != current])
+        page.set("pool", string_value=label)
+        state["pool"] = label
+    else:
+        raise ValueError(kind)
+    await page.run()
+    if kind == "cell":  # the chart gets a new key after a toggle: drop the old selection
+        page.states = {k: v for k, v in page.states.items() if "input_" not in k}
+
+
+async def ws_session(url: str, index: int, deadline: float, max_actions: int, stats: Stats) -> None:
+    from websockets.asyncio.client import connect
+
+    rng = random.Random(index)
+    stream = url.replace("http://", "ws://") + "_stcore/stream"
+    try:
+        t0 = time.monotonic()
+        async with connect(
+            stream, subprotocols=["streamlit"], proxy=None, max_size=64 * 2**20,
+            open_timeout=OPEN_WAIT_MS / 1000,
+        ) as ws:  # fmt: skip
+            page = WsPage(ws)
+            await page.run(OPEN_WAIT_MS / 1000)
+            stats.opened.append(time.monotonic() - t0)
+            state: dict = {}
+            done = 0
+            while done < max_actions and time.monotonic() < deadline:
+                kind = rng.choice(("dx", "dy", "cell", "pool"))
+                start = time.perf_counter()
+                try:
+                    await ws_act(page, kind, rng, state)
+                    stats.latencies[kind].append(time.perf_counter() - start)
+                except Exception as error:  # noqa: BLE001 — count every failure, keep going
+                    stats.errors.append(
+                        f"session {index} {kind}: {type(error).__name__}: {str(error)[:160]}"
+                    )
+                    if isinstance(error, (asyncio.TimeoutError, OSError)):
+                        break
+                done += 1
+                await asyncio.sleep(rng.uniform(0.05, 0.3))  # a student's think time, short
+            stats.exceptions += page.exceptions
+            stats.error_boxes += page.error_boxes
+            stats.queries.append(page.query)
+    except Exception as error:  # noqa: BLE001
+        stats.errors.append(f"session {index} open: {type(error).__name__}: {str(error)[:160]}")
+
+
+async def run_ws_sessions(url: str, n: int, seconds: float, max_actions: int) -> Stats:
+    stats = Stats()
+    deadline = time.monotonic() + seconds
+    await asyncio.wait_for(
+        asyncio.gather(*(ws_session(url, i, deadline, max_actions, stats) for i in range(n))),
+        timeout=seconds + OPEN_WAIT_MS / 1000 + RUN_WAIT_MS / 1000 + 30,
+    )
+    return stats
+
+
+# --------------------------------------------------------------------------- report
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def line(name: str, values: list[float]) -> str:
+    if not values:
+        return f"  {name:<8} n=0"
+    return (
+        f"  {name:<8} n={len(values):<5} p50={pct(values, 0.5):6.3f} s  "
+        f"p95={pct(values, 0.95):6.3f} s  max={max(values):6.3f} s  "
+        f"mean={statistics.fmean(values):6.3f} s"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--actions", type=int, default=1000, help="cap per session")
+    parser.add_argument("--settle", type=float, default=10.0, help="wait after closing, s")
+    parser.add_argument(
+        "--client",
+        choices=("ws", "browser"),
+        default="ws",
+        help="ws: Streamlit's websocket protocol (default); browser: Chromium pages",
+    )
+    args = parser.parse_args(argv)
+    if not 1 <= args.sessions <= 100 or not 0 < args.seconds <= 600:
+        parser.error("--sessions must be 1..100 and --seconds 0..600")
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} is missing: apt-get install chromium (never `playwright install`)")
+        return 2
+
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
+    port = free_port()
+    log_path = Path(tempfile.mkdtemp(prefix="poolviz-load-")) / "server.log"
+    proc = start_server(port, log_path)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        time.sleep(1.0)
+        rss_cold = rss_kib(children(proc.pid))  # before the app's modules are even imported
+        # one short warm-up session: the first run imports numpy, plotly, pandas, the app
+        asyncio.run(run_sessions(url, 1, 3.0, 3))  # a real browser, also when --client ws
+        time.sleep(2.0)
+        rss_start = rss_kib(children(proc.pid))
+        sampler = RssSampler(proc.pid)
+        sampler.start()
+        cpu_server0 = cpu_seconds(children(proc.pid))
+        wall0 = time.monotonic()
+        own0 = os.times()
+        if args.client == "browser":
+            stats = asyncio.run(
+                run_sessions(url, args.sessions, args.seconds, args.actions, proc.pid)
+            )
+        else:
+            stats = asyncio.run(run_ws_sessions(url, args.sessions, args.seconds, args.actions))
+            own = os.times()
+            stats.browser_cpu = own.user + own.system - own0.user - own0.system
+        wall = time.monotonic() - wall0
+        cpu_server = cpu_seconds(children(proc.pid)) - cpu_server0
+        cpu_browser = stats.browser_cpu  # read from /proc just before the browser closed
+        rss_closed = rss_kib(children(proc.pid))
+        load_after = Path("/proc/loadavg").read_text().split()[:3]
+        time.sleep(args.settle)  # sessions expire, caches stay (bounded by max_entries)
+        rss_after = rss_kib(children(proc.pid))
+        sampler.stop()
+        peak = max(sampler.peak, rss_after, rss_closed)
+    finally:
+        stop_server(proc)
+
+    allv = [v for values in stats.latencies.values() for v in values]
+    print(f"load average before/after: {load_before} / {load_after}")
+    print(
+        f"poolviz load: {args.sessions} sessions, {args.seconds:g} s, "
+        f"cap {args.actions} actions/session, "
+        f"client {'Chromium pages (Playwright)' if args.client == 'browser' else 'websocket'}"
+        f", port {port}"
+    )
+    print(
+        f"sessions opened: {len(stats.opened)}/{args.sessions}; "
+        f"open time p50={pct(stats.opened, 0.5) if stats.opened else 0:.2f} s "
+        f"max={max(stats.opened, default=0):.2f} s"
+    )
+    print("latency, action sent -> script state notRunning:")
+    for kind in ("dx", "dy", "cell", "pool"):
+        print(line(kind, stats.latencies.get(kind, [])))
+    print(line("all", allv))
+    print(
+        f"actions: {len(allv)} ok in {wall:.1f} s ({len(allv) / wall:.1f}/s); "
+        f"no rerun seen within {START_WAIT_MS} ms: {stats.no_rerun_seen}"
+    )
+    if stats.queries:
+        changed = sum(bool(q) for q in stats.queries)
+        print(
+            f"sessions whose URL query changed: {changed}/{len(stats.queries)}; e.g. "
+            f"?{max(stats.queries, key=len)[:150]}"
+        )
+    print(
+        f"errors: {len(stats.errors)}; exception elements: {stats.exceptions}; "
+        f"error boxes: {len(stats.error_boxes)}"
+    )
+    for text in (stats.errors + stats.error_boxes)[:15]:
+        print(f"  {text}")
+    print(
+        f"CPU seconds during the sessions: server {cpu_server:.1f}, "
+        f"client {cpu_browser:.1f} (of {2 * wall:.0f} available on 2 cores)"
+    )
+    grown = (rss_after - rss_start) / rss_start * 100 if rss_start else float("nan")
+    print(
+        f"server RSS: cold (nothing imported yet) {rss_cold / 1024:.1f} MiB; "
+        f"start (after a 1-session warm-up) {rss_start / 1024:.1f} MiB, peak {peak / 1024:.1f} MiB, "
+        f"at close {rss_closed / 1024:.1f} MiB, {args.settle:g} s after close "
+        f"{rss_after / 1024:.1f} MiB ({grown:+.1f}% vs start)"
+    )
+    p95 = pct(allv, 0.95) if allv else float("inf")
+    errors = len(stats.errors) + stats.exceptions + len(stats.error_boxes)
+    verdict = {
+        "0 errors": errors == 0,
+        "p95 < 1.5 s": p95 < 1.5,
+        "RSS after within 20% of start": rss_after <= rss_start * 1.2,
+    }
+    print("targets: " + "; ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in verdict.items()))
+    warnings = [
+        ln
+        for ln in log_path.read_text(errors="replace").splitlines()
+        if "Traceback" in ln or "Error" in ln or "WARNING" in ln
+    ]
+    print(f"server log: {log_path} ({len(warnings)} error/warning lines)")
+    for ln in warnings[:10]:
+        print(f"  {ln[:200]}")
+    return 0 if all(verdict.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
