@@ -270,7 +270,9 @@ def compute_key(view: view_state.ViewState) -> view_state.ViewState:
     )
 
 
-@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
+# Results are small (numpy maps); figures are rebuilt per run from dicts (a few ms), which
+# is cheaper than unpickling a cached plotly figure.
+@st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
 def explore_results(key: view_state.ViewState):
     runs = compare(np.array(key.pattern), pipelines_for(key), key.dx, key.dy, key.mode)
     sentences = narrative.explain_comparison(runs, key.dx, key.dy, key.mode)
@@ -282,7 +284,6 @@ def explore_results(key: view_state.ViewState):
     return runs, sentences, aps
 
 
-@st.cache_data(max_entries=256, ttl=3600, show_spinner=False)
 def explore_figures(key: view_state.ViewState, show_values: bool):
     runs, _, _ = explore_results(key)
     grid = np.array(key.pattern)
@@ -335,9 +336,13 @@ def sweep_results(key: view_state.ViewState, axis: str):
     return sweeps, summaries, problems
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
+@st.cache_data(max_entries=1, show_spinner=False)
+def book_data():
+    return book_example()
+
+
 def book_results():
-    book = book_example()
+    book = book_data()
     fig = figures.book_figure(
         book.inputs, book.pooled, book.next_maps, book.pool_label, book.next_label
     )
@@ -730,7 +735,9 @@ def linked_cells(key: view_state.ViewState, name: str, selected: tuple[int, int,
     return labels, maps, masks, arithmetic
 
 
-@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+# A figure with frames is costly to build and to unpickle (plotly validates it again), so
+# it is kept as an object shared by sessions (never mutated) rather than copied per hit.
+@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
 def window_animation(
     key: view_state.ViewState, name: str, stage: int, start: int, speed: str, show_values: bool
 ):

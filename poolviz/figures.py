@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale
 from plotly.subplots import make_subplots
 
 from poolviz.comparison import PipelineRun
@@ -89,37 +91,77 @@ def _font_size(shape: tuple[int, ...]) -> int:
     return 14 if largest <= 4 else 12 if largest <= 8 else 10 if largest <= 12 else 8
 
 
-def _heatmap(panel: Panel, show_values: bool) -> go.Heatmap:
+@lru_cache(maxsize=16)
+def _named_scale(name: str) -> tuple[tuple[float, str], ...]:
+    # Unvalidated figures reach plotly.js as they are, and plotly.js knows neither
+    # plotly.py's "_r" names nor its ColorBrewer "Blues": resolve names here.
+    return tuple((round(float(pos), 12), colour) for pos, colour in get_colorscale(name))
+
+
+def _colorscale(scale: object) -> object:
+    return _named_scale(scale) if isinstance(scale, str) else scale
+
+
+def _heatmap(panel: Panel, show_values: bool) -> dict:
     z = np.atleast_2d(panel.z)
-    text_fits = show_values and panel.show_text and max(z.shape) <= MAX_TEXT_CELLS
-    extra = {}
-    if text_fits:
-        extra = dict(
-            text=format_grid(z), texttemplate="%{text}", textfont={"size": _font_size(z.shape)}
-        )
-    return go.Heatmap(
-        z=z,
-        zmin=panel.zmin,
-        zmax=panel.zmax,
-        colorscale=panel.colorscale,
-        showscale=False,
-        xgap=1,
-        ygap=1,
-        hovertemplate="row %{y}, col %{x}: %{z}<extra></extra>",
-        **extra,
-    )
+    trace = {
+        "type": "heatmap",
+        "z": z.tolist(),
+        "zmin": panel.zmin,
+        "zmax": panel.zmax,
+        "colorscale": _colorscale(panel.colorscale),
+        "showscale": False,
+        "xgap": 1,
+        "ygap": 1,
+        "hovertemplate": "row %{y}, col %{x}: %{z}<extra></extra>",
+    }
+    if show_values and panel.show_text and max(z.shape) <= MAX_TEXT_CELLS:
+        trace["text"] = format_grid(z).tolist()
+        trace["texttemplate"] = "%{text}"
+        trace["textfont"] = {"size": _font_size(z.shape)}
+    return trace
 
 
-def _outline_trace(mask: np.ndarray) -> go.Scatter:
+def _outline_trace(mask: np.ndarray, colour: str = OUTLINE, width: int = 3) -> dict:
     xs, ys = outline_xy(np.atleast_2d(mask))
-    return go.Scatter(
-        x=xs,
-        y=ys,
-        mode="lines",
-        line={"color": OUTLINE, "width": 3},
-        hoverinfo="skip",
-        showlegend=False,
-    )
+    return {
+        "type": "scatter",
+        "x": xs,
+        "y": ys,
+        "mode": "lines",
+        "line": {"color": colour, "width": width},
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
+
+
+BARE_AXIS = {
+    "showticklabels": False,
+    "ticks": "",
+    "showgrid": False,
+    "zeroline": False,
+    "showline": False,
+    "fixedrange": True,
+    "constrain": "domain",
+}
+
+
+def _axis_names(index: int) -> tuple[str, str]:
+    """Trace references ("x3", "y3") of subplot ``index`` (1-based); the first is x, y."""
+    suffix = "" if index == 1 else str(index)
+    return "x" + suffix, "y" + suffix
+
+
+def _domains(sizes: Sequence[float], spacing: float) -> list[tuple[float, float]]:
+    """Split [0, 1] into consecutive domains in proportion to ``sizes``, ``spacing`` apart."""
+    usable = 1.0 - spacing * (len(sizes) - 1)
+    total = float(sum(sizes))
+    out, start = [], 0.0
+    for size in sizes:
+        stop = start + usable * size / total
+        out.append((start, min(stop, 1.0)))
+        start = stop + spacing
+    return out
 
 
 def grid_figure(
@@ -132,6 +174,8 @@ def grid_figure(
 ) -> go.Figure:
     """Heatmaps on a grid of subplots, square cells, widths in proportion to the maps.
 
+    The figure is assembled as plain dicts and wrapped without Plotly's per-property
+    validation: that validation cost ~100 ms per figure, the bulk of a rerun.
     ``width_hint`` is the expected width in pixels; it only sizes the figure's height.
     """
     n_rows, n_cols = len(rows), max(len(r) for r in rows)
@@ -145,40 +189,72 @@ def grid_figure(
     heights = [
         max((np.atleast_2d(p.z).shape[0] for p in r if p is not None), default=1) for r in rows
     ]
-    titles = [
-        (rows[r][c].title if c < len(rows[r]) and rows[r][c] is not None else "")
-        for r in range(n_rows)
-        for c in range(n_cols)
-    ]
-    fig = make_subplots(
-        rows=n_rows,
-        cols=n_cols,
-        column_widths=[w + 0.8 for w in widths],
-        row_heights=[h + 1.2 for h in heights],
-        subplot_titles=titles,
-        horizontal_spacing=0.04 if n_cols > 1 else 0.0,
-        vertical_spacing=0.12 if n_rows > 1 else 0.0,
-        row_titles=list(row_titles) if row_titles else None,
-    )
-    for r, row in enumerate(rows, start=1):
-        for c, panel in enumerate(row, start=1):
+    h_space = 0.04 if n_cols > 1 else 0.0
+    v_space = 0.12 if n_rows > 1 else 0.0
+    x_domains = _domains([w + 0.8 for w in widths], h_space)
+    # Rows run top to bottom, paper y runs bottom to top.
+    y_domains = [(1 - b, 1 - a) for a, b in _domains([h + 1.2 for h in heights], v_space)]
+    layout: dict = {}
+    data: list[dict] = []
+    annotations: list[dict] = []
+    for r in range(n_rows):
+        for c in range(n_cols):
+            index = r * n_cols + c + 1
+            xref, yref = _axis_names(index)
+            panel = rows[r][c] if c < len(rows[r]) else None
+            x_axis = {**BARE_AXIS, "domain": list(x_domains[c]), "anchor": yref}
+            y_axis = {
+                **BARE_AXIS,
+                "domain": list(y_domains[r]),
+                "anchor": xref,
+                "scaleanchor": xref,
+            }
             if panel is None:
-                fig.update_xaxes(visible=False, row=r, col=c)
-                fig.update_yaxes(visible=False, row=r, col=c)
-                continue
-            z = np.atleast_2d(panel.z)
-            fig.add_trace(_heatmap(panel, show_values), row=r, col=c)
-            if panel.outline is not None and np.any(panel.outline):
-                fig.add_trace(_outline_trace(panel.outline), row=r, col=c)
-            fig.update_xaxes(range=[-0.5, z.shape[1] - 0.5], row=r, col=c)
-            fig.update_yaxes(range=[z.shape[0] - 0.5, -0.5], row=r, col=c)
-    _square_bare_axes(fig, n_rows * n_cols)
-    fig.update_annotations(font_size=12)
+                x_axis["visible"] = y_axis["visible"] = False
+            else:
+                z = np.atleast_2d(panel.z)
+                x_axis["range"] = [-0.5, z.shape[1] - 0.5]
+                y_axis["range"] = [z.shape[0] - 0.5, -0.5]
+                data.append({**_heatmap(panel, show_values), "xaxis": xref, "yaxis": yref})
+                if panel.outline is not None and np.any(panel.outline):
+                    data.append({**_outline_trace(panel.outline), "xaxis": xref, "yaxis": yref})
+                if panel.title:
+                    annotations.append(
+                        {
+                            "text": panel.title,
+                            "x": sum(x_domains[c]) / 2,
+                            "y": y_domains[r][1],
+                            "xref": "paper",
+                            "yref": "paper",
+                            "xanchor": "center",
+                            "yanchor": "bottom",
+                            "showarrow": False,
+                            "font": {"size": 12},
+                        }
+                    )
+            layout["xaxis" + xref[1:]] = x_axis
+            layout["yaxis" + yref[1:]] = y_axis
+    for r, text in enumerate(row_titles or []):
+        annotations.append(
+            {
+                "text": text,
+                "x": 1.0,
+                "y": sum(y_domains[r]) / 2,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "left",
+                "yanchor": "middle",
+                "xshift": 4,
+                "textangle": 90,
+                "showarrow": False,
+                "font": {"size": 12},
+            }
+        )
     # Cells are square, so the width available per cell caps the useful height.
     columns_total = sum(w + 0.8 for w in widths) * (1 + 0.04 * (n_cols - 1))
     cell_px = min(cell_px, max(6, int((width_hint - 70) / columns_total)))
     total_height = sum(heights) * cell_px + 64 * n_rows + (40 if title else 10)
-    fig.update_layout(
+    layout.update(
         height=int(min(max(total_height, 180), 900)),
         margin={
             "l": 30 if row_titles else 4,
@@ -186,31 +262,25 @@ def grid_figure(
             "t": 60 if title else 40,
             "b": 4,
         },
-        title={"text": title, "font": {"size": 15}} if title else None,
         plot_bgcolor="white",
         paper_bgcolor="white",
         dragmode=False,
         showlegend=False,
+        annotations=annotations,
     )
-    return fig
+    if title:
+        layout["title"] = {"text": title, "font": {"size": 15}}
+    return go.Figure({"data": data, "layout": layout}, _validate=False)
 
 
 def _square_bare_axes(fig: go.Figure, n_axes: int) -> None:
     """No ticks or grid, fixed ranges, and square cells: each y axis tied to its x axis."""
-    axis_style = dict(
-        showticklabels=False,
-        ticks="",
-        showgrid=False,
-        zeroline=False,
-        showline=False,
-        fixedrange=True,
-        constrain="domain",
-    )
-    fig.update_xaxes(**axis_style)
-    fig.update_yaxes(**axis_style)
+    update = {}
     for index in range(1, n_axes + 1):
-        suffix = "" if index == 1 else str(index)
-        fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
+        xref, yref = _axis_names(index)
+        update["xaxis" + xref[1:]] = BARE_AXIS
+        update["yaxis" + yref[1:]] = {**BARE_AXIS, "scaleanchor": xref}
+    fig.update_layout(update)
 
 
 def stage_panels(
@@ -543,124 +613,121 @@ def window_figure(
     a slider and play/pause buttons; ``frame_ms`` sets the speed. ``windows[i]`` is
     ``((r0, r1), (c0, c1))`` half-open in input coordinates, ``terms[i]`` a small 2-D
     array and ``captions[i]`` the arithmetic for output cell ``first + i`` (row-major).
+    Built from plain dicts, like :func:`grid_figure`: frames multiply validation costs.
     """
-    h_out, w_out = np.atleast_2d(output).shape
     out = np.atleast_2d(output).astype(float)
+    h_out, w_out = out.shape
+    h_in, w_in = layer_input.shape
     n = len(windows)
     lo, hi, scale = shared_scale(layer_input)
     olo, ohi, oscale = shared_scale(out)
-    all_terms = np.concatenate([np.ravel(t) for t in terms]) if terms else np.zeros(1)
-    tlo, thi, tscale = shared_scale(all_terms)
-    fig = make_subplots(
-        rows=1,
-        cols=3,
-        subplot_titles=("input, with the window", terms_title, "output so far"),
-        horizontal_spacing=0.06,
-        column_widths=[
-            layer_input.shape[1] + 2,
-            max(np.atleast_2d(terms[0]).shape[1], 3) + 2,
-            w_out + 2,
-        ],
-    )
-
-    def partial(i: int) -> np.ndarray:
-        filled = np.full(out.size, np.nan)
-        filled[: first + i + 1] = out.ravel()[: first + i + 1]
-        return filled.reshape(h_out, w_out)
-
-    def rect(i: int) -> tuple[list, list]:
-        (r0, r1), (c0, c1) = windows[i]
-        x = [c0 - 0.5, c1 - 0.5, c1 - 0.5, c0 - 0.5, c0 - 0.5]
-        y = [r0 - 0.5, r0 - 0.5, r1 - 0.5, r1 - 0.5, r0 - 0.5]
-        return x, y
-
-    def cell(i: int) -> tuple[list, list]:
-        r, c = divmod(first + i, w_out)
-        return [c - 0.5, c + 0.5, c + 0.5, c - 0.5, c - 0.5], [
-            r - 0.5,
-            r - 0.5,
-            r + 0.5,
-            r + 0.5,
-            r - 0.5,
-        ]
+    all_terms = np.concatenate([np.ravel(t) for t in terms]) if n else np.zeros(1)
+    tlo, thi, tscale = shared_scale(np.where(np.isfinite(all_terms), all_terms, 0.0))
+    th, tw = np.atleast_2d(terms[0]).shape if n else (1, 1)
 
     def text_args(z: np.ndarray) -> dict:
-        z = np.atleast_2d(z)
         if not show_values or max(z.shape) > MAX_TEXT_CELLS:
             return {}
-        labels = np.where(np.isnan(z), "", format_grid(np.nan_to_num(z)))
-        return {"text": labels, "texttemplate": "%{text}", "textfont": {"size": 11}}
+        finite = np.where(np.isfinite(z), z, 0.0)
+        labels = np.where(np.isnan(z), "", format_grid(finite))
+        labels = np.where(np.isneginf(z), "−∞", labels)
+        return {"text": labels.tolist(), "texttemplate": "%{text}", "textfont": {"size": 11}}
 
-    def dynamic(i: int) -> list:
-        rx, ry = rect(i)
-        cx, cy = cell(i)
-        t = np.atleast_2d(terms[i])
-        p = partial(i)
+    def heat(z: np.ndarray, zmin: float, zmax: float, colours: object, axis: int) -> dict:
+        z = np.atleast_2d(z).astype(float)
+        xref, yref = _axis_names(axis)
+        shown = np.where(np.isneginf(z), zmin, z)  # −∞ padding drawn as the lowest colour
+        return {
+            "type": "heatmap",
+            "z": shown.tolist(),
+            "zmin": zmin,
+            "zmax": zmax,
+            "colorscale": _colorscale(colours),
+            "showscale": False,
+            "xgap": 1,
+            "ygap": 1,
+            "hoverinfo": "skip",
+            "xaxis": xref,
+            "yaxis": yref,
+            **text_args(z),
+        }
+
+    def box(r0: float, r1: float, c0: float, c1: float, axis: int) -> dict:
+        xref, yref = _axis_names(axis)
+        return {
+            "type": "scatter",
+            "mode": "lines",
+            "hoverinfo": "skip",
+            "showlegend": False,
+            "x": [c0 - 0.5, c1 - 0.5, c1 - 0.5, c0 - 0.5, c0 - 0.5],
+            "y": [r0 - 0.5, r0 - 0.5, r1 - 0.5, r1 - 0.5, r0 - 0.5],
+            "line": {"color": SELECTED, "width": 4},
+            "xaxis": xref,
+            "yaxis": yref,
+        }
+
+    def dynamic(i: int) -> list[dict]:
+        (r0, r1), (c0, c1) = windows[i]
+        r, c = divmod(first + i, w_out)
+        filled = np.full(out.size, np.nan)
+        filled[: first + i + 1] = out.ravel()[: first + i + 1]
         return [
-            go.Scatter(x=rx, y=ry, mode="lines", line={"color": SELECTED, "width": 4}),
-            go.Heatmap(
-                z=t,
-                zmin=tlo,
-                zmax=thi,
-                colorscale=tscale,
-                showscale=False,
-                xgap=1,
-                ygap=1,
-                **text_args(t),
-            ),
-            go.Heatmap(
-                z=p,
-                zmin=olo,
-                zmax=ohi,
-                colorscale=oscale,
-                showscale=False,
-                xgap=1,
-                ygap=1,
-                **text_args(p),
-            ),
-            go.Scatter(x=cx, y=cy, mode="lines", line={"color": SELECTED, "width": 4}),
+            box(r0, r1, c0, c1, 1),
+            heat(terms[i], tlo, thi, tscale, 2),
+            heat(filled.reshape(h_out, w_out), olo, ohi, oscale, 3),
+            box(r, r + 1, c, c + 1, 3),
         ]
 
     start = int(np.clip(start, 0, max(n - 1, 0)))
-    fig.add_trace(
-        go.Heatmap(
-            z=layer_input,
-            zmin=lo,
-            zmax=hi,
-            colorscale=scale,
-            showscale=False,
-            xgap=1,
-            ygap=1,
-            hoverinfo="skip",
-            **text_args(layer_input),
-        ),
-        1,
-        1,
-    )
-    initial = dynamic(start)
-    for trace, col in zip(initial, (1, 2, 3, 3), strict=True):
-        trace.update(hoverinfo="skip", showlegend=False)
-        fig.add_trace(trace, 1, col)
-    fig.frames = [
-        go.Frame(
-            name=str(i),
-            data=dynamic(i),
-            traces=[1, 2, 3, 4],
-            layout={"title": {"text": captions[i]}},
-        )
+    data = [heat(layer_input, lo, hi, scale, 1)] + (dynamic(start) if n else [])
+    frames = [
+        {
+            "name": str(i),
+            "data": dynamic(i),
+            "traces": [1, 2, 3, 4],
+            "layout": {"title": {"text": captions[i]}},
+        }
         for i in range(n)
     ]
-    h_in, w_in = layer_input.shape
-    pad_rows = [min(w[0][0] for w in windows), max(w[0][1] for w in windows)] if n else [0, h_in]
-    pad_cols = [min(w[1][0] for w in windows), max(w[1][1] for w in windows)] if n else [0, w_in]
-    fig.update_xaxes(range=[min(pad_cols[0], 0) - 0.5, max(pad_cols[1], w_in) - 0.5], row=1, col=1)
-    fig.update_yaxes(range=[max(pad_rows[1], h_in) - 0.5, min(pad_rows[0], 0) - 0.5], row=1, col=1)
-    th, tw = np.atleast_2d(terms[start]).shape if n else (1, 1)
-    fig.update_xaxes(range=[-0.5, tw - 0.5], row=1, col=2)
-    fig.update_yaxes(range=[th - 0.5, -0.5], row=1, col=2)
-    fig.update_xaxes(range=[-0.5, w_out - 0.5], row=1, col=3)
-    fig.update_yaxes(range=[h_out - 0.5, -0.5], row=1, col=3)
-    _square_bare_axes(fig, 3)
+    rows_reach = [min([w[0][0] for w in windows] + [0]), max([w[0][1] for w in windows] + [h_in])]
+    cols_reach = [min([w[1][0] for w in windows] + [0]), max([w[1][1] for w in windows] + [w_in])]
+    x_domains = _domains([cols_reach[1] - cols_reach[0] + 2, max(tw, 3) + 2, w_out + 2], 0.06)
+    ranges = [
+        ([cols_reach[0] - 0.5, cols_reach[1] - 0.5], [rows_reach[1] - 0.5, rows_reach[0] - 0.5]),
+        ([-0.5, tw - 0.5], [th - 0.5, -0.5]),
+        ([-0.5, w_out - 0.5], [h_out - 0.5, -0.5]),
+    ]
+    layout: dict = {}
+    annotations = []
+    for axis, (x_range, y_range) in enumerate(ranges, start=1):
+        xref, yref = _axis_names(axis)
+        layout["xaxis" + xref[1:]] = {
+            **BARE_AXIS,
+            "domain": list(x_domains[axis - 1]),
+            "range": x_range,
+            "anchor": yref,
+        }
+        layout["yaxis" + yref[1:]] = {
+            **BARE_AXIS,
+            "domain": [0.0, 0.9],
+            "range": y_range,
+            "anchor": xref,
+            "scaleanchor": xref,
+        }
+    for axis, text in enumerate(("input, with the window", terms_title, "output so far")):
+        annotations.append(
+            {
+                "text": text,
+                "x": sum(x_domains[axis]) / 2,
+                "y": 0.92,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 13},
+            }
+        )
     steps = [
         {
             "method": "animate",
@@ -676,13 +743,15 @@ def window_figure(
         }
         for i in range(n)
     ]
-    fig.update_layout(
+    layout.update(
         title={"text": captions[start] if n else "", "font": {"size": 14}},
-        height=420,
+        height=440,
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
         plot_bgcolor="white",
+        paper_bgcolor="white",
         showlegend=False,
         dragmode=False,
+        annotations=annotations,
         updatemenus=[
             {
                 "type": "buttons",
@@ -732,4 +801,4 @@ def window_figure(
             }
         ],
     )
-    return fig
+    return go.Figure({"data": data, "layout": layout, "frames": frames}, _validate=False)

@@ -186,3 +186,115 @@ def alerts(page: Page) -> list[str]:
 def assert_no_exception(page: Page) -> None:
     count = page.locator('[data-testid="stException"]').count()
     assert count == 0, page.locator('[data-testid="stException"]').first.inner_text()
+
+
+# ------------------------------------------------------------------------ appended helpers
+# (tabs, instant mode, hostile input: used by test_tabs.py, test_hostile_browser.py and
+# benchmarks/bench_page.py)
+
+__all__ += [
+    "plot_traces",
+    "click_plot_cell",
+    "SentFrames",
+    "record_sent_frames",
+    "record_dialogs",
+    "scrub_frame",
+]
+
+_TRACES_JS = """
+(sel) => {
+  const gd = document.querySelector(sel + ' .js-plotly-plot');
+  if (!gd || !gd._fullData) return null;
+  return gd._fullData.map((t) => ({
+    type: t.type, mode: t.mode || null, name: t.name || null,
+    xaxis: t.xaxis || null, yaxis: t.yaxis || null,
+    color: (t.line && t.line.color) || null,
+    customdata: t.customdata ? t.customdata[0] : null,
+    x: t.x ? Array.from(t.x, (v) => (v === null ? null : +v)) : null,
+    y: t.y ? Array.from(t.y, (v) => (v === null ? null : +v)) : null,
+  }));
+}
+"""
+
+
+def plot_traces(page: Page, container: str) -> list[dict] | None:
+    """Every trace of the figure inside ``container`` (from ``_fullData``): type, mode,
+    name, x/y axis ids, line colour, first ``customdata`` and the x/y values."""
+    return page.evaluate(_TRACES_JS, container)
+
+
+def click_plot_cell(page: Page, container: str, row: int, col: int, axis: str = "") -> None:
+    """Click cell (row, col) of the subplot on axes ``x{axis}``/``y{axis}`` of the figure in
+    ``container``, at the centre Plotly's own axes give; first wait for Plotly to hover a
+    point of that subplot at that cell (Plotly clicks the point it last hovered)."""
+    x, y = page.evaluate(
+        """([sel, row, col, axis]) => {
+             const gd = document.querySelector(sel + ' .js-plotly-plot');
+             gd.scrollIntoView({block: 'center'});
+             const xa = gd._fullLayout['xaxis' + axis], ya = gd._fullLayout['yaxis' + axis];
+             const box = gd.getBoundingClientRect();
+             return [box.left + xa._offset + xa.l2p(col), box.top + ya._offset + ya.l2p(row)];
+           }""",
+        [container, row, col, axis],
+    )
+    page.mouse.move(x, y)
+    page.wait_for_function(
+        """([sel, row, col, axis]) => {
+             const gd = document.querySelector(sel + ' .js-plotly-plot');
+             const hover = gd && gd._hoverdata;
+             return !!hover && hover.some((p) => p.x === col && p.y === row
+                 && (p.fullData.xaxis || 'x') === 'x' + axis);
+           }""",
+        arg=[container, row, col, axis],
+    )
+    page.mouse.click(x, y)
+
+
+class SentFrames:
+    """Websocket frames the page sent to the server (a rerun request is one)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def _on_socket(self, ws) -> None:
+        ws.on("framesent", self._on_frame)
+
+    def _on_frame(self, _payload) -> None:
+        self.count += 1
+
+
+def record_sent_frames(page: Page) -> SentFrames:
+    """Count frames sent on every websocket the page opens; call before ``open_app``."""
+    frames = SentFrames()
+    page.on("websocket", frames._on_socket)
+    return frames
+
+
+def record_dialogs(page: Page) -> list[str]:
+    """Record (and dismiss) every JS dialog (alert/confirm/prompt); call before loading."""
+    seen: list[str] = []
+
+    def on_dialog(dialog) -> None:
+        seen.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    return seen
+
+
+def scrub_frame(page: Page, timeout_s: float = 20.0):
+    """The instant-mode iframe's Frame, once its first draw is done (``dataset.draws``)."""
+    page.wait_for_selector(f"{MAIN} iframe", timeout=timeout_s * 1000)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        for frame in page.frames:
+            if frame is page.main_frame:
+                continue
+            try:
+                if frame.evaluate("!!document.getElementById('dx') && !!document.body.dataset.draws"):
+                    return frame
+            except Exception:  # noqa: BLE001 — a frame still loading or detached
+                pass
+        if time.monotonic() > deadline:
+            raise AssertionError("no instant-mode iframe with a drawn canvas")
+        time.sleep(POLL_S)
