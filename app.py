@@ -110,7 +110,11 @@ def start_session() -> None:
     ss.rows, ss.cols = state.height, state.width
     ss.k_rows, ss.k_cols = len(state.kernel), len(state.kernel[0])
     ss.rejections = [r.message() for r in decoded.rejections]
-    ss.rejected_keys = [r.key for r in decoded.rejections]
+    ss.rejected_keys = [r.shown_key for r in decoded.rejections]
+    if not params:
+        # Streamlit hands the page no parameters at all when a link has more than 1,000;
+        # rewrite the address so that it says what the page shows: the default view.
+        st.query_params.clear()
     ss.initial_tab = TAB_LABELS[state.tab]
     ss.versions = {"input": 0, "kernel": 0, "upload": 0, "receptive": 0}
     ss.upload_bytes = None

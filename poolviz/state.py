@@ -145,7 +145,12 @@ def _show(text: str) -> str:
     >>> _show("a" * 50)
     "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'…"
     """
-    shown = repr(text[:SHOWN_CHARS]).translate(_MD_ESCAPES)
+    return _quote(text).translate(_MD_ESCAPES)
+
+
+def _quote(text: str) -> str:
+    """``repr`` of the first ``SHOWN_CHARS`` characters, "…" if cut: one visible line."""
+    shown = repr(text[:SHOWN_CHARS])
     return shown + "…" if len(text) > SHOWN_CHARS else shown
 
 
@@ -422,6 +427,19 @@ class Rejection:
     key: str
     value: str
     reason: str
+
+    @property
+    def shown_key(self) -> str:
+        r"""The key as the page may list it: known keys as they are, others quoted with
+        :func:`repr` and cut to 40 characters, so a blank, padded, long or multi-line key
+        stays visible and on one line (the page still escapes it for Markdown).
+
+        >>> [Rejection(k, "", "unknown parameter").shown_key for k in ("dx", "dx ", "", "a\nb")]
+        ['dx', "'dx '", "''", "'a\\nb'"]
+        """
+        if self.key in _BY_KEY or (self.key == _MORE_KEY and not self.value):
+            return self.key
+        return _quote(self.key)
 
     def message(self) -> str:
         """A one-line explanation for the page; markdown- and HTML-inert.

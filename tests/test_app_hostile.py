@@ -22,10 +22,8 @@ page level, not only at ``decode`` level.
 
 Streamlit itself drops the *whole* query string when it has more than 1,000 fields
 (``CLIENT_STATE_QUERY_STRING_MAX_FIELDS``) or more than 512 Ki characters; the page then
-never sees the parameters (see ``test_more_than_1000_fields_*``).
-
-Tests marked ``xfail(strict=True)`` pin bugs found here (reported to the lead); once a
-fix lands they XPASS, which fails the run as a reminder to drop the marker.
+never sees the parameters (see ``test_more_than_1000_fields_*``); the page then clears
+the address so the link says what the page shows.
 """
 
 from __future__ import annotations
@@ -312,8 +310,8 @@ def written(at: AppTest) -> dict[str, list[str]]:
 
 
 def unescape(text: str) -> str:
-    """Drop the page's markdown escapes (a backslash before a special character)."""
-    return text.replace("\\", "")
+    """Undo the page's markdown escapes (a backslash before each special character)."""
+    return re.sub(r"\\(.)", r"\1", text, flags=re.S)
 
 
 def drop_escaped(text: str) -> str:
@@ -370,13 +368,13 @@ def check_page(params: dict, *, must_reject: set[str] = frozenset()) -> AppTest:
 
     if expected.rejections:
         tail = warning_tail(at)
-        # an empty or blank unknown key shows as nothing: "eseed, " ends as "eseed," (reported)
         items = [item.strip() for item in tail.split(",")]
         for key in known_rejected:
             assert key in items, f"warning does not name {key!r}: {tail!r}"
         for key in unknown[:MAX_NAMED_UNKNOWN]:
-            # st.warning strips the text's ends: a last key "dx " shows as "dx" (reported)
-            assert unescape(key).strip() in tail, f"warning misses unknown key {key!r}: {tail!r}"
+            # unknown keys are quoted, so blank, padded and multi-line keys stay visible
+            shown = view_state.Rejection(key, "", "unknown parameter").shown_key
+            assert shown in tail, f"warning misses unknown key {key!r} ({shown}): {tail!r}"
         if len(unknown) > MAX_NAMED_UNKNOWN:
             assert tail.endswith(MORE), tail
         # the details list one message per rejection, each cut to a bounded length
@@ -477,7 +475,7 @@ def test_1000_field_query_string_stays_fast_and_bounded():
     assert not at.exception
     assert len(at.warning) == 1 and len(at.warning[0].value) < 300, at.warning[0].value
     tail = warning_tail(at)
-    assert tail.startswith("junk0, junk1, junk2, junk3, junk4") and tail.endswith(MORE)
+    assert tail.startswith("'junk0', 'junk1', 'junk2', 'junk3', 'junk4'") and tail.endswith(MORE)
     assert any("994 more unknown parameters" in t.value for t in at.text)
     assert written(at) == {"dx": ["3"]}
     assert at.slider(key="dx").value == 3
@@ -497,12 +495,6 @@ def test_more_than_1000_fields_are_ignored_by_streamlit_not_by_the_page():
     assert at.slider(key="dx").value == view_state.DEFAULT.dx  # dx=3 never reached the page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: with >1000 fields Streamlit hides the query string from the page; the page "
-    "keeps showing the defaults but never rewrites the URL, which still says dx=3 plus 1000 "
-    "junk keys: the shared link and the view disagree, and no warning is shown",
-)
 def test_more_than_1000_fields_leave_a_url_that_disagrees_with_the_view():
     params = {f"junk{i}": "1" for i in range(1000)}
     params["dx"] = "3"
@@ -547,12 +539,6 @@ def test_html_and_markdown_payloads_everywhere_are_inert():
     assert_no_raw_markup(at)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: app.py lists rejected keys in the warning with markdown_escape only, "
-    "which keeps newlines: an unknown key 'x\\n===' (or '\\n\\n    code') turns the "
-    "warning into a heading (or a code block)",
-)
 def test_an_unknown_key_cannot_restructure_the_warning():
     at = run_app({"x\n===": "1"})
     assert not at.exception
@@ -560,11 +546,6 @@ def test_an_unknown_key_cannot_restructure_the_warning():
     assert "\n" not in value and "\r" not in value, repr(value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: app.py shows unknown keys in the warning in full (ss.rejected_keys are raw); "
-    "values are cut to 40 characters but a 10,000-character key is echoed whole",
-)
 def test_a_10000_character_unknown_key_gives_a_bounded_warning():
     at = run_app({"x" * 10_000: "1", "dx": "2"})
     assert not at.exception
@@ -587,12 +568,6 @@ def test_no_unsafe_html_in_the_page_or_the_core():
     assert grep.returncode == 1, grep.stdout  # 1: no match
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: unknown keys are listed bare in the warning, and st.warning strips the "
-    "text's ends: '?dx%20=2' is reported as 'dx' (looks like the real dx was refused) and "
-    "'?=1' as nothing at all",
-)
 def test_blank_or_padded_unknown_keys_are_visible_in_the_warning():
     padded = warning_tail(run_app({"dx ": "2"}))
     blank = warning_tail(run_app({"": "1"}))

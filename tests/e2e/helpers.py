@@ -291,7 +291,9 @@ def scrub_frame(page: Page, timeout_s: float = 20.0):
             if frame is page.main_frame:
                 continue
             try:
-                if frame.evaluate("!!document.getElementById('dx') && !!document.body.dataset.draws"):
+                if frame.evaluate(
+                    "!!document.getElementById('dx') && !!document.body.dataset.draws"
+                ):
                     return frame
             except Exception:  # noqa: BLE001 — a frame still loading or detached
                 pass
