@@ -975,7 +975,6 @@ def draw_experiment(view: view_state.ViewState) -> None:
 
 def main() -> None:
     start_session()
-    keep_alive("sweep", *EXPERIMENT_FIELDS, *WINDOW_KEYS, "win_selected")
     st.title("Why max-pool between convolutions?")
     st.caption(
         "A global pool at the end already makes the output invariant. Shift the pattern "
@@ -989,6 +988,15 @@ def main() -> None:
         with st.expander("Details"):
             st.text("\n".join(ss.rejections))
     sidebar()
+    main_area()
+
+
+# A fragment: moving a shift slider, clicking a cell or switching a tab reruns only this
+# part, not the sidebar's two dozen widgets and the filter grid (sidebar changes still
+# rerun the whole page, which runs this too).
+@st.fragment
+def main_area() -> None:
+    keep_alive("sweep", *EXPERIMENT_FIELDS, *WINDOW_KEYS, "win_selected")
     shift_controls()
     view = current_view()
     tabs = st.tabs(
