@@ -8,6 +8,7 @@ reopens exactly the same view.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import traceback
 
 import numpy as np
@@ -888,30 +889,58 @@ def experiment_controls() -> None:
     c3.number_input("Seed", 0, 2**31 - 1, key="ex_seed")
 
 
-def train(config: exp.ExperimentConfig) -> exp.ExperimentResult:
-    """Train with a progress bar; a click on Stop ends training early and keeps the curves."""
-    bar = st.progress(0.0, text="Training both pipelines…")
-    stop_slot = st.empty()
-    stop_slot.button("Stop", key="ex_stop")
-    interrupt: list[BaseException] = []
-
-    def progress(fraction: float) -> None:
-        if interrupt:
-            return
-        try:
-            bar.progress(min(max(fraction, 0.0), 1.0), text=f"Training… {fraction:.0%}")
-        except BaseException as request:  # noqa: BLE001 — Streamlit's rerun request (Stop)
-            interrupt.append(request)
-
-    result = exp.run_experiment(config, progress, should_stop=lambda: bool(interrupt))
+def remember_result(config: exp.ExperimentConfig, result: exp.ExperimentResult) -> None:
     cache = dict(ss.get("ex_cache", {}))
     cache[config] = result
     ss.ex_cache = dict(list(cache.items())[-EXPERIMENT_CACHE_ENTRIES:])
-    if interrupt:
-        raise interrupt[0]  # let Streamlit carry out the rerun it asked for
-    bar.empty()
-    stop_slot.empty()
-    return result
+
+
+def start_training(config: exp.ExperimentConfig) -> None:
+    """Train in a worker thread, so the page stays live and Stop is seen between steps.
+
+    The worker only computes (no Streamlit calls); the job dict is its whole interface:
+    it writes ``progress`` and ``result``, the page sets ``stop``.
+    """
+    job = {
+        "config": config,
+        "stop": threading.Event(),
+        "progress": 0.0,
+        "result": None,
+        "error": None,
+    }
+
+    def work() -> None:
+        try:
+            job["result"] = exp.run_experiment(
+                config,
+                progress=lambda fraction: job.__setitem__("progress", fraction),
+                should_stop=job["stop"].is_set,
+            )
+        except Exception as error:  # noqa: BLE001 — reported on the page, not lost
+            job["error"] = f"{type(error).__name__}: {error}"
+
+    job["thread"] = threading.Thread(target=work, name="poolviz-experiment", daemon=True)
+    job["thread"].start()
+    ss.ex_job = job
+
+
+@st.fragment(run_every=0.3)
+def training_progress() -> None:
+    """Poll the worker: a progress bar and Stop while it runs, the results once it is done."""
+    job = ss.get("ex_job")
+    if job is None:
+        return
+    if job["thread"].is_alive():
+        fraction = min(max(float(job["progress"]), 0.0), 1.0)
+        st.progress(fraction, text=f"Training… {fraction:.0%} (both pipelines)")
+        st.button("Stop", key="ex_stop", on_click=job["stop"].set)
+        return
+    del ss.ex_job
+    if job["result"] is not None:
+        remember_result(job["config"], job["result"])
+    else:
+        note("experiment", f"Training failed: {job['error']}")
+    st.rerun()
 
 
 def draw_experiment(view: view_state.ViewState) -> None:
@@ -924,16 +953,28 @@ def draw_experiment(view: view_state.ViewState) -> None:
     )
     experiment_controls()
     config = experiment_config(view)
+    if ss.messages.get("experiment"):
+        st.error(ss.messages["experiment"])
+    if ss.get("ex_job") is not None:
+        training_progress()
+        return
     result = ss.get("ex_cache", {}).get(config)
     if result is None:
-        small = config.n_samples * config.steps <= AUTO_RUN_WORK
-        if not (small or st.button("Train both pipelines", key="ex_train", type="primary")):
+        if config.n_samples * config.steps > AUTO_RUN_WORK:
+            st.button(
+                "Train both pipelines",
+                key="ex_train",
+                type="primary",
+                on_click=start_training,
+                args=(config,),
+            )
             st.info(
                 f"This run trains on {config.n_samples} images for {config.steps} steps; "
                 "press Train to start it (you can stop it early)."
             )
             return
-        result = train(config)
+        result = exp.run_experiment(config)  # small: about 0.05 s for the default
+        remember_result(config, result)
     if result.stopped:
         st.warning(f"Stopped early, after {result.steps_done} of {config.steps} steps.")
         if st.button("Train again", key="ex_retrain"):

@@ -13,6 +13,16 @@ every animation frame). Playwright's own round trips are outside the measured sp
 
 The reference, measured in the same run on the same server and browser, is the same loop
 with "Show values in cells" off (``?vals=0``): the ratio says what the cell numbers cost.
+
+Instant mode (``--scrub-n`` moves per axis, default 40): a 16×16 pattern with
+``?scrub=1&p=…`` draws the pipelines in an iframe (canvas + two range inputs) that redraws
+in the browser. Each sample is measured *inside the iframe* with ``performance.now()``: from
+the ``keydown`` (capture phase) of an ArrowRight/ArrowLeft on the focused ``#dx`` (then
+``#dy``) to the first ``requestAnimationFrame`` callback after that key's ``input`` event
+has run the page's draw (the frame that presents the new canvas); the page's own
+``dataset.drawMs`` (the draw call alone) is reported next to it. Its reference is the server
+round trip for the same 16×16 pattern without instant mode (the dx-slider loop above, on
+``?p=…``), measured in the same run.
 """
 
 from __future__ import annotations
@@ -27,12 +37,43 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.e2e.helpers import open_app  # noqa: E402
+from poolviz import patterns  # noqa: E402
+from poolviz import state as view_state  # noqa: E402
+from tests.e2e.helpers import open_app, scrub_frame  # noqa: E402
 from tests.e2e.server import CHROMIUM, INSTALL_HINT, launch_browser, start_app  # noqa: E402
 
 WARMUP = 2
 FIGURE = ".st-key-fig_with .js-plotly-plot"
 SLIDER = '.st-key-dx [data-testid="stSlider"] input[type="range"]'
+SCRUB_TARGET_MS = 50.0
+# A 16×16 pattern (random preset, seed 0): instant mode on it, and its server round trip.
+PATTERN_16 = view_state.encode(
+    view_state.DEFAULT.with_pattern(patterns.make_preset("random", 16, 16, seed=0))
+)["p"]
+
+# Installed once inside the instant-mode iframe. A keydown (capture) starts a sample; the
+# range input's "input" listener added here runs after the page's own (which draws), and
+# asks for the next animation frame: that callback ends the sample.
+_SCRUB_INSTALL_JS = """
+() => {
+  const m = (window.__scrub = {start: null, elapsed: null, drawMs: null, draws: 0});
+  m.arm = () => { m.start = null; m.elapsed = null; m.drawMs = null; };
+  window.addEventListener('keydown', () => {
+    if (m.start === null) m.start = performance.now();
+  }, true);
+  for (const id of ['dx', 'dy']) {
+    document.getElementById(id).addEventListener('input', () => {
+      const start = m.start;
+      requestAnimationFrame(() => {
+        if (start === null || m.elapsed !== null) return;
+        m.elapsed = performance.now() - start;
+        m.drawMs = +document.body.dataset.drawMs;
+        m.draws = +document.body.dataset.draws;
+      });
+    });
+  }
+}
+"""
 
 # Installed once per page. A keydown starts a measurement; the checker runs on every
 # mutation and every frame until the shifted row (the second half of the heatmaps) differs
@@ -94,10 +135,38 @@ def measure(page, url: str, n: int) -> list[float]:
     return samples
 
 
-def summary(label: str, samples: list[float]) -> str:
+def measure_scrub(page, url: str, n: int) -> dict[str, list[float]]:
+    """Per axis: N key-press-to-redrawn-canvas times in ms inside the iframe (after WARMUP
+    moves that are not kept), and the page's own draw times."""
+    open_app(page, url)
+    frame = scrub_frame(page)
+    frame.evaluate(_SCRUB_INSTALL_JS)
+    out: dict[str, list[float]] = {}
+    for axis in ("dx", "dy"):
+        knob = frame.locator(f"#{axis}")
+        knob.focus()
+        elapsed, draws = [], []
+        for i in range(WARMUP + n):
+            frame.evaluate("window.__scrub.arm()")
+            before = int(frame.evaluate("document.body.dataset.draws"))
+            knob.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+            frame.wait_for_function("window.__scrub.elapsed !== null", timeout=10_000)
+            sample = frame.evaluate("window.__scrub")
+            if sample["draws"] != before + 1:
+                raise RuntimeError(f"{axis}: expected one redraw per key press, got {sample}")
+            if i >= WARMUP:
+                elapsed.append(sample["elapsed"])
+                draws.append(sample["drawMs"])
+        out[f"{axis} key -> redrawn canvas"] = elapsed
+        out[f"{axis} draw() alone"] = draws
+    return out
+
+
+def summary(label: str, samples: list[float], digits: int = 0) -> str:
+    f = f"6.{digits}f"
     return (
-        f"{label:<34} median {statistics.median(samples):6.0f} ms | "
-        f"p90 {percentile(samples, 90):6.0f} ms | max {max(samples):6.0f} ms | n={len(samples)}"
+        f"{label:<34} median {statistics.median(samples):{f}} ms | "
+        f"p90 {percentile(samples, 90):{f}} ms | max {max(samples):{f}} ms | n={len(samples)}"
     )
 
 
@@ -106,6 +175,9 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=20, help="key presses measured per case")
     parser.add_argument("--width", type=int, default=1280, help="viewport width in px")
     parser.add_argument("--height", type=int, default=800, help="viewport height in px")
+    parser.add_argument(
+        "--scrub-n", type=int, default=40, help="instant-mode moves measured per axis"
+    )
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         print(INSTALL_HINT, file=sys.stderr)
@@ -127,6 +199,20 @@ def main() -> int:
                         results[label] = measure(context.new_page(), server.url + query, args.n)
                     finally:
                         context.close()
+                context = browser.new_context(viewport=viewport)
+                try:
+                    round_trip_16 = measure(
+                        context.new_page(), server.url + "?p=" + PATTERN_16, args.n
+                    )
+                finally:
+                    context.close()
+                context = browser.new_context(viewport=viewport)
+                try:
+                    scrub = measure_scrub(
+                        context.new_page(), server.url + "?scrub=1&p=" + PATTERN_16, args.scrub_n
+                    )
+                finally:
+                    context.close()
             finally:
                 browser.close()
     finally:
@@ -142,6 +228,23 @@ def main() -> int:
     main_samples, ref_samples = results.values()
     ratio = statistics.median(main_samples) / statistics.median(ref_samples)
     print(f"ratio of medians (values on / values off): {ratio:.2f}x")
+
+    print()
+    print(
+        f"instant mode (?scrub=1), 16x16 pattern, {args.width}x{args.height}: key press on the "
+        f"iframe's range input -> next animation frame after the redraw, {args.scrub_n} moves "
+        f"per axis (+{WARMUP} warm-up), measured inside the iframe"
+    )
+    for label, samples in scrub.items():
+        print(summary(label, samples, 1))
+    moves = [v for k, v in scrub.items() if "redrawn" in k]
+    both = moves[0] + moves[1]
+    print(summary("both axes: key -> redrawn canvas", both, 1))
+    print(summary("reference: server round trip 16x16", round_trip_16))
+    speedup = statistics.median(round_trip_16) / statistics.median(both)
+    print(f"ratio of medians (server round trip / instant mode): {speedup:.1f}x")
+    verdict = "met" if percentile(both, 90) < SCRUB_TARGET_MS else "NOT met"
+    print(f"target: p90 under {SCRUB_TARGET_MS:.0f} ms: {verdict}")
     return 0
 
 
