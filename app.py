@@ -947,7 +947,8 @@ def draw_experiment(view: view_state.ViewState) -> None:
     st.markdown(
         "Does pooling make the next layer's job easier? Images that do or do not contain a "
         "motif are run through both pipelines with the current filter and pooling; a "
-        "logistic readout on the map the next layer would read learns to spot the motif. It "
+        "logistic readout, one weight per cell of each pipeline's map just before its global "
+        "pool, learns to spot the motif. It "
         "trains with the motif only at **even** column offsets and is tested on the **odd** "
         "ones it never saw, and on fresh images at the training positions."
     )
@@ -986,7 +987,7 @@ def draw_experiment(view: view_state.ViewState) -> None:
         rows.append(
             {
                 "pipeline": name,
-                "next layer reads": f"{run.feature_label} ({run.feature_shape[0]}×{run.feature_shape[1]})",
+                "readout reads": f"{run.feature_label} ({run.feature_shape[0]}×{run.feature_shape[1]})",
                 "train accuracy": run.final_train,
                 "held-out positions": run.final_held,
                 "fresh, training positions": run.final_fresh,
