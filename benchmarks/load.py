@@ -53,31 +53,19 @@ import argparse
 import asyncio
 import os
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(REPO))  # a script's sys.path starts at benchmarks/
+from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, start_app  # noqa: E402
+
 APP = '[data-testid="stApp"]'
 IDLE = f'{APP}[data-test-script-state="notRunning"]'
 START_WAIT_MS = 1_500  # the old notRunning lingers 30-85 ms after an action
@@ -106,50 +94,6 @@ ERRORS_JS = """
 
 
 # --------------------------------------------------------------------------- server
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int, log_path: Path) -> subprocess.Popen:
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.address", "127.0.0.1", "--server.port", str(port),
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    log = log_path.open("wb")
-    proc = subprocess.Popen(
-        cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    deadline = time.monotonic() + 60
-    url = f"http://127.0.0.1:{port}/_stcore/health"
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {log_path.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return proc
-        except OSError:
-            pass
-        time.sleep(0.2)
-    stop_server(proc)
-    raise RuntimeError(f"no health after 60 s: {log_path.read_text(errors='replace')}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait(timeout=10)
 
 
 # --------------------------------------------------------------------------- /proc
@@ -572,10 +516,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     load_before = Path("/proc/loadavg").read_text().split()[:3]
-    port = free_port()
-    log_path = Path(tempfile.mkdtemp(prefix="poolviz-load-")) / "server.log"
-    proc = start_server(port, log_path)
-    url = f"http://127.0.0.1:{port}/"
+    server = start_app(log_dir=tempfile.mkdtemp(prefix="poolviz-load-"))
+    proc, port, log_path, url = server.proc, server.port, server.log_path, server.url
     try:
         time.sleep(1.0)
         rss_cold = rss_kib(children(proc.pid))  # before the app's modules are even imported
@@ -606,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
         sampler.stop()
         peak = max(sampler.peak, rss_after, rss_closed)
     finally:
-        stop_server(proc)
+        server.stop()
 
     allv = [v for values in stats.latencies.values() for v in values]
     print(f"load average before/after: {load_before} / {load_after}")
