@@ -51,12 +51,12 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for name, (query, width, height) in VIEWS.items():
                 page = browser.new_page(viewport={"width": width, "height": height})
-                open_app(page, server.url + query, figures=name != "experiment.png")
+                open_app(page, server.url + query)
                 if name == "windows.png":
                     # Select the next layer's top-right cell: its inputs light up upstream.
                     x, y = page.evaluate(CLICK_CELL, [".st-key-receptive_0", "4", 1, 0])
                     after(page, lambda page=page, x=x, y=y: page.mouse.click(x, y))
-                page.wait_for_timeout(800)
+                page.wait_for_timeout(1500)
                 page.screenshot(path=str(out / name))
                 print("wrote", out / name)
                 page.close()
