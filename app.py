@@ -155,12 +155,20 @@ def note(slot: str, text: str | None) -> None:
 def current_view() -> view_state.ViewState:
     tab = TAB_KEYS.get(ss.get("tab_label") or ss.initial_tab, "explore")
     fields = {field: ss[field] for field in SIMPLE_FIELDS}
+    # Browser sliders and number inputs can hand back 0.35000000000000003 for 0.35; a
+    # link carries exact decimals, so round to the places the URL allows.
+    fields["threshold"] = round(float(fields["threshold"]), view_state.THRESHOLD_DECIMALS)
+    fields["ex_rate"] = round(float(fields["ex_rate"]), view_state.RATE_DECIMALS)
     return view_state.ViewState(tab=tab, pattern=ss.pattern, kernel=ss.kernel, **fields)
 
 
 def sync_url(view: view_state.ViewState) -> None:
     """Write only the parameters whose value changed (rewriting all of them races)."""
-    wanted = view_state.encode(view)
+    try:
+        wanted = view_state.encode(view)
+    except PoolvizError as error:  # a state no link can carry: keep the last good address
+        st.warning(f"The address could not be updated for this view: {error}")
+        return
     for key in list(st.query_params):
         if key not in wanted:
             del st.query_params[key]

@@ -62,6 +62,7 @@ from poolviz.limits import (
 __all__ = [
     "TABS",
     "MOTIF_CHOICES",
+    "RATE_DECIMALS",
     "PARAM_KEYS",
     "MODES",
     "POOLS",
@@ -101,6 +102,7 @@ MAX_VALUE_CHARS = 3000  # longer values are refused before any parsing
 MAX_QUERY_CHARS = 2000  # every encoded state's query string stays below this
 WEIGHT_DECIMALS = 4  # kernel weights: at most this many decimals (exact round trip)
 THRESHOLD_DECIMALS = 2
+RATE_DECIMALS = 3  # the experiment's learning rate
 SHOWN_CHARS = 40  # a message shows at most this many characters of a user's value
 MAX_UNKNOWN_REPORTED = 5  # further unknown keys are summed up in one rejection
 
@@ -778,7 +780,7 @@ _PARAMS: tuple[_Param, ...] = (
     _int_param("ex_distractors", "ed", _fixed(0, 20)),
     _int_param("ex_grid", "eg", _fixed(8, 32)),
     _int_param("ex_steps", "es", _fixed(10, 5000)),
-    _decimal_param("ex_rate", "elr", 0.0, 10.0, 3),
+    _decimal_param("ex_rate", "elr", 0.0, 10.0, RATE_DECIMALS),
     _int_param("ex_seed", "eseed", _fixed(0, MAX_SEED)),
 )
 _BY_KEY = {param.key: param for param in _PARAMS}

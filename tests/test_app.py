@@ -327,3 +327,11 @@ def test_the_pytorch_panel_holds_code_for_the_current_view():
     code = next(c.value for c in at.code if "import torch" in c.value)
     compile(code, "snippet", "exec")
     assert "[[1, -1]]" in code.replace(".0", "")
+
+
+def test_float_noise_from_browser_widgets_still_gives_a_valid_link():
+    at = run_app()
+    at.slider(key="threshold").set_value(0.35000000000000003).run()
+    assert not at.exception
+    assert qp(at)["th"] == "0.35"
+    assert not at.warning
