@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st_h
 from streamlit.testing.v1 import AppTest
 
 from poolviz import state as view_state
@@ -335,3 +337,41 @@ def test_float_noise_from_browser_widgets_still_gives_a_valid_link():
     assert not at.exception
     assert qp(at)["th"] == "0.35"
     assert not at.warning
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st_h.data(),
+    tab=st_h.sampled_from(view_state.TABS),
+    pool=st_h.sampled_from(view_state.POOLS),
+    mode=st_h.sampled_from(view_state.MODES),
+)
+def test_random_valid_views_render_without_a_crash(data, tab, pool, mode):
+    h, w = data.draw(st_h.integers(4, 12)), data.draw(st_h.integers(4, 12))
+    seed = data.draw(st_h.integers(0, 1000))
+    rng = np.random.default_rng(seed)
+    kh, kw = data.draw(st_h.integers(1, 5)), data.draw(st_h.integers(1, 5))
+    state = (
+        view_state.ViewState(
+            tab=tab,
+            dx=data.draw(st_h.integers(-w, w)),
+            dy=data.draw(st_h.integers(-h, h)),
+            mode=mode,
+            pool=pool,
+            relu=data.draw(st_h.booleans()),
+            conv_stride=data.draw(st_h.integers(1, 3)),
+            conv_padding=data.draw(st_h.integers(0, 2)),
+            pool_size=data.draw(st_h.integers(1, 3)),
+            pool_stride=data.draw(st_h.integers(1, 3)),
+            next_stride=data.draw(st_h.integers(1, 3)),
+            next_padding=data.draw(st_h.integers(0, 2)),
+        )
+        .with_pattern(rng.integers(0, 2, (h, w)))
+        .with_kernel(rng.integers(-2, 3, (kh, kw)))
+    )
+    st.cache_data.clear()
+    at = run_app(view_state.encode(state))
+    assert not at.exception
+    # A pipeline may be impossible for these sizes (it then says why); no panel may crash.
+    assert not [e.value for e in at.error if "could not be drawn" in e.value]
+    assert qp(at) == view_state.encode(state)
