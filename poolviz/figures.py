@@ -273,16 +273,6 @@ def grid_figure(
     return go.Figure({"data": data, "layout": layout}, _validate=False)
 
 
-def _square_bare_axes(fig: go.Figure, n_axes: int) -> None:
-    """No ticks or grid, fixed ranges, and square cells: each y axis tied to its x axis."""
-    update = {}
-    for index in range(1, n_axes + 1):
-        xref, yref = _axis_names(index)
-        update["xaxis" + xref[1:]] = BARE_AXIS
-        update["yaxis" + yref[1:]] = {**BARE_AXIS, "scaleanchor": xref}
-    fig.update_layout(update)
-
-
 def stage_panels(
     original: np.ndarray, shifted: np.ndarray, label: str, ink: bool = False
 ) -> tuple[Panel, Panel]:
@@ -539,34 +529,12 @@ def receptive_figure(
         z = np.atleast_2d(z)
         axis = "" if k == 0 else str(k + 1)
         mask = masks[k] if k < len(masks) else None
+        axes = {"xaxis": f"x{axis}", "yaxis": f"y{axis}"}
         if mask is not None and np.any(mask):
-            xs, ys = outline_xy(np.atleast_2d(mask))
-            fig.add_trace(
-                go.Scatter(
-                    x=xs,
-                    y=ys,
-                    mode="lines",
-                    line={"color": FEEDS, "width": 3},
-                    hoverinfo="skip",
-                    showlegend=False,
-                    xaxis=f"x{axis}",
-                    yaxis=f"y{axis}",
-                )
-            )
+            fig.add_trace({**_outline_trace(mask, FEEDS, 3), **axes})
         if selected is not None and selected[0] == k:
-            xs, ys = outline_xy(_one_cell(z.shape, selected[1], selected[2]))
-            fig.add_trace(
-                go.Scatter(
-                    x=xs,
-                    y=ys,
-                    mode="lines",
-                    line={"color": SELECTED, "width": 4},
-                    hoverinfo="skip",
-                    showlegend=False,
-                    xaxis=f"x{axis}",
-                    yaxis=f"y{axis}",
-                )
-            )
+            cell = _one_cell(z.shape, selected[1], selected[2])
+            fig.add_trace({**_outline_trace(cell, SELECTED, 4), **axes})
         rows, cols = np.mgrid[0 : z.shape[0], 0 : z.shape[1]]
         fig.add_trace(
             go.Scatter(
