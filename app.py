@@ -1,7 +1,7 @@
 """poolviz: why max-pool between convolutions, when a global pool already gives invariance?
 
 A thin Streamlit page: widgets in, figures out. Every number comes from ``poolviz``.
-The whole view lives in the URL query string (``poolviz.state``), so a copied link
+The whole view lives in the URL query string (``poolviz.view.state``), so a copied link
 reopens exactly the same view.
 """
 
@@ -15,32 +15,22 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from poolviz import (
-    classic,
-    export,
-    figures,
-    images,
-    invariance,
-    kernels,
-    limits,
-    narrative,
-    patterns,
-    receptive,
-    scrub,
-    stepthrough,
-)
-from poolviz import experiment as exp
-from poolviz import state as view_state
-from poolviz._checks import PoolvizError
-from poolviz.comparison import (
+from poolviz.core import invariance, kernels, limits, patterns, receptive, stepthrough
+from poolviz.core.checks import PoolvizError
+from poolviz.core.pipeline import run_pipeline
+from poolviz.lessons import classic, narrative
+from poolviz.lessons import experiment as exp
+from poolviz.lessons.comparison import (
     WITH_POOLING,
     WITHOUT_POOLING,
     book_example,
     compare,
     standard_pipelines,
 )
-from poolviz.pipeline import run_pipeline
-from poolviz.torch_code import torch_snippet
+from poolviz.render import export, figures, scrub
+from poolviz.render.torch_code import torch_snippet
+from poolviz.view import state as view_state
+from poolviz.view import uploads as images
 
 st.set_page_config(
     page_title="poolviz: why pool between convolutions?", page_icon="🔲", layout="wide"

@@ -1,4 +1,4 @@
-"""Speed of poolviz.ops against straightforward references, measured in the same run.
+"""Speed of poolviz.core.ops against straightforward references, measured in the same run.
 
 Run from the repository root::
 
@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 from numpy.lib.stride_tricks import sliding_window_view  # noqa: E402
 from scipy.signal import correlate2d  # noqa: E402
 
-from poolviz.ops import conv2d, global_max_pool, max_pool2d, shift, shift_stack  # noqa: E402
+from poolviz.core.ops import conv2d, global_max_pool, max_pool2d, shift, shift_stack  # noqa: E402
 
 SWEEP_TARGET_MS = 20.0
 

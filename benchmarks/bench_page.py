@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from poolviz import patterns  # noqa: E402
-from poolviz import state as view_state  # noqa: E402
+from poolviz.core import patterns  # noqa: E402
+from poolviz.view import state as view_state  # noqa: E402
 from tests.e2e.helpers import open_app, scrub_frame  # noqa: E402
 from tests.e2e.server import CHROMIUM, INSTALL_HINT, launch_browser, start_app  # noqa: E402
 

@@ -9,17 +9,9 @@ array([[ 5.,  7.],
        [13., 15.]])
 """
 
-from poolviz._checks import PoolvizError
-from poolviz.comparison import (
-    WITH_POOLING,
-    WITHOUT_POOLING,
-    PipelineRun,
-    book_example,
-    compare,
-    standard_pipelines,
-)
-from poolviz.invariance import count_distinct, one_pixel_summary, sweep, sweep_shifts
-from poolviz.ops import (
+from poolviz.core.checks import PoolvizError
+from poolviz.core.invariance import count_distinct, one_pixel_summary, sweep, sweep_shifts
+from poolviz.core.ops import (
     aps_choice,
     aps_pool2d,
     avg_pool2d,
@@ -32,7 +24,7 @@ from poolviz.ops import (
     shift,
     shift_stack,
 )
-from poolviz.pipeline import (
+from poolviz.core.pipeline import (
     Conv,
     GlobalPool,
     Pool,
@@ -42,6 +34,14 @@ from poolviz.pipeline import (
     run_pipeline,
     with_pooling,
     without_pooling,
+)
+from poolviz.lessons.comparison import (
+    WITH_POOLING,
+    WITHOUT_POOLING,
+    PipelineRun,
+    book_example,
+    compare,
+    standard_pipelines,
 )
 
 __all__ = [

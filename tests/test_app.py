@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st_h
 from streamlit.testing.v1 import AppTest
 
-from poolviz import state as view_state
-from poolviz.comparison import WITH_POOLING, WITHOUT_POOLING, compare, standard_pipelines
-from poolviz.kernels import KERNEL_PRESETS, make_kernel
-from poolviz.patterns import PRESETS, make_preset
+from poolviz.core.kernels import KERNEL_PRESETS, make_kernel
+from poolviz.core.patterns import PRESETS, make_preset
+from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING, compare, standard_pipelines
+from poolviz.view import state as view_state
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -258,12 +258,12 @@ def test_the_invariance_tab_reads_its_sweep(axis):
 
 
 def test_a_failing_core_function_shows_a_panel_error_and_keeps_the_rest(monkeypatch):
-    import poolviz.comparison
+    import poolviz.lessons.comparison
 
     def broken(*args, **kwargs):
         raise RuntimeError("injected fault")
 
-    monkeypatch.setattr(poolviz.comparison, "compare", broken)
+    monkeypatch.setattr(poolviz.lessons.comparison, "compare", broken)
     at = run_app({"dx": "3"})
     assert not at.exception
     assert any("could not be drawn" in e.value for e in at.error)

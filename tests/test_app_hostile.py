@@ -40,8 +40,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
 
-from poolviz import state as view_state
-from poolviz.limits import PAGE_MAX_GRID, PAGE_MAX_KERNEL
+from poolviz.core.limits import PAGE_MAX_GRID, PAGE_MAX_KERNEL
+from poolviz.view import state as view_state
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

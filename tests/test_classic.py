@@ -1,4 +1,4 @@
-"""poolviz.classic: the vectorized estimate against loops, exact enumeration, closed forms."""
+"""poolviz.lessons.classic: the vectorized estimate against loops, exact enumeration, closed forms."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import itertools
 import numpy as np
 import pytest
 
-from poolviz._checks import PoolvizError
-from poolviz.classic import (
+from poolviz.core.checks import PoolvizError
+from poolviz.core.invariance import neighbour_shifts, one_pixel_summary
+from poolviz.core.ops import max_pool2d, shift
+from poolviz.core.pipeline import Pool
+from poolviz.lessons.classic import (
     cell_unchanged_probability,
     expected_unchanged_fraction,
     random_binary_patterns,
@@ -17,9 +20,6 @@ from poolviz.classic import (
     unchanged_fraction_exact,
     unchanged_matrix,
 )
-from poolviz.invariance import neighbour_shifts, one_pixel_summary
-from poolviz.ops import max_pool2d, shift
-from poolviz.pipeline import Pool
 
 
 def loop_unchanged(patterns, size, stride, neighbours, mode, per):
@@ -51,7 +51,7 @@ def test_vectorized_equals_loop(mode, neighbours, per, pool):
 
 
 def test_blocks_give_the_same_answer(monkeypatch):
-    import poolviz.classic as classic
+    import poolviz.lessons.classic as classic
 
     x = random_binary_patterns(300, 8, 8, seed=2)
     whole = unchanged_matrix(x)

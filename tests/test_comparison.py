@@ -1,12 +1,16 @@
-"""poolviz.comparison: compare equals separate runs, failing pipelines, next_layer_index."""
+"""poolviz.lessons.comparison: compare equals separate runs, failing pipelines, next_layer_index."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from poolviz._checks import PoolvizError
-from poolviz.comparison import (
+from poolviz.core.checks import PoolvizError
+from poolviz.core.kernels import make_kernel
+from poolviz.core.ops import shift
+from poolviz.core.patterns import make_preset
+from poolviz.core.pipeline import Conv, GlobalPool, run_pipeline, with_pooling, without_pooling
+from poolviz.lessons.comparison import (
     WITH_POOLING,
     WITHOUT_POOLING,
     PipelineRun,
@@ -14,10 +18,6 @@ from poolviz.comparison import (
     next_layer_index,
     standard_pipelines,
 )
-from poolviz.kernels import make_kernel
-from poolviz.ops import shift
-from poolviz.patterns import make_preset
-from poolviz.pipeline import Conv, GlobalPool, run_pipeline, with_pooling, without_pooling
 
 IDENTITY = ((1.0,),)
 

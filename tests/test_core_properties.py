@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from poolviz._checks import PoolvizError
-from poolviz.pipeline import Conv, GlobalPool, Pool, ReLU, run_pipeline, with_pooling
+from poolviz.core.checks import PoolvizError
+from poolviz.core.pipeline import Conv, GlobalPool, Pool, ReLU, run_pipeline, with_pooling
 
 try:  # the loop reference lives beside the example tests
     from test_invariance import _assert_sweep_matches

@@ -1,4 +1,4 @@
-"""Tests for poolviz.experiment: distinct-map counts, the data set, the readout, the verdict."""
+"""Tests for poolviz.lessons.experiment: distinct-map counts, the data set, the readout, the verdict."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import time
 import numpy as np
 import pytest
 
-from poolviz._checks import PoolvizError
-from poolviz.experiment import (
+from poolviz.core.checks import PoolvizError
+from poolviz.core.ops import shift
+from poolviz.core.patterns import make_preset
+from poolviz.core.pipeline import run_pipeline, with_pooling, without_pooling
+from poolviz.lessons.experiment import (
     FRESH,
     HELD_OUT,
     TRAIN,
@@ -22,9 +25,6 @@ from poolviz.experiment import (
     run_experiment,
     verdict,
 )
-from poolviz.ops import shift
-from poolviz.patterns import make_preset
-from poolviz.pipeline import run_pipeline, with_pooling, without_pooling
 
 SMALL = dict(n_samples=100, steps=40)
 

@@ -1,4 +1,4 @@
-"""Tests for poolviz.export: the PNG figure, the JSON and CSV downloads, value formatting."""
+"""Tests for poolviz.render.export: the PNG figure, the JSON and CSV downloads, value formatting."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from poolviz.comparison import PipelineRun
-from poolviz.export import (
+from poolviz.lessons.comparison import PipelineRun
+from poolviz.render.export import (
     CSV_HEADER,
     OUTLINE_COLOR,
     changed_cells,

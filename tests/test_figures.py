@@ -1,4 +1,4 @@
-"""poolviz.figures: heatmaps per stage, shared colour scales, outlines of changed cells, text,
+"""poolviz.render.figures: heatmaps per stage, shared colour scales, outlines of changed cells, text,
 the clickable input, sweep and book figures."""
 
 from __future__ import annotations
@@ -7,10 +7,13 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from poolviz.comparison import WITH_POOLING, WITHOUT_POOLING, book_example, compare
-from poolviz.comparison import standard_pipelines as pipelines_for
-from poolviz.export import format_grid
-from poolviz.figures import (
+from poolviz.core.invariance import changed_mask, sweep, sweep_shifts
+from poolviz.core.kernels import make_kernel
+from poolviz.core.patterns import make_preset
+from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING, book_example, compare
+from poolviz.lessons.comparison import standard_pipelines as pipelines_for
+from poolviz.render.export import format_grid
+from poolviz.render.figures import (
     MAX_TEXT_CELLS,
     book_figure,
     input_figure,
@@ -19,9 +22,6 @@ from poolviz.figures import (
     shared_scale,
     sweep_figure,
 )
-from poolviz.invariance import changed_mask, sweep, sweep_shifts
-from poolviz.kernels import make_kernel
-from poolviz.patterns import make_preset
 
 IDENTITY = ((1.0,),)
 RDBU_R = go.Heatmap(colorscale="RdBu_r").colorscale

@@ -1,4 +1,4 @@
-"""Tests for poolviz.images.image_to_grid, including hostile uploads.
+"""Tests for poolviz.view.uploads.image_to_grid, including hostile uploads.
 
 Every hostile file is generated here (Pillow, zlib, struct); nothing binary is committed.
 """
@@ -17,9 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageFile
 
-from poolviz import images, limits
-from poolviz._checks import PoolvizError
-from poolviz.images import MAX_ASPECT_RATIO, image_to_grid
+from poolviz.core import limits
+from poolviz.core.checks import PoolvizError
+from poolviz.view import uploads as images
+from poolviz.view.uploads import MAX_ASPECT_RATIO, image_to_grid
 
 NOT_AN_IMAGE = r"the file is not an image Pillow can read \(PNG, JPEG, GIF or WebP\)"
 CORRUPT = r"the image file is truncated or corrupt and cannot be decoded"

@@ -1,4 +1,4 @@
-"""poolviz.invariance: sweep against a loop over shifts, the book's one-pixel shifts, exact
+"""poolviz.core.invariance: sweep against a loop over shifts, the book's one-pixel shifts, exact
 invariance of global pools under wrap-around shifts, count_distinct, shift lists, errors."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from poolviz._checks import PoolvizError
-from poolviz.invariance import (
+from poolviz.core.checks import PoolvizError
+from poolviz.core.invariance import (
     RELATIVE_TOLERANCE,
     StageSummary,
     changed_mask,
@@ -19,10 +19,10 @@ from poolviz.invariance import (
     sweep,
     sweep_shifts,
 )
-from poolviz.kernels import make_kernel
-from poolviz.ops import shift
-from poolviz.patterns import make_preset
-from poolviz.pipeline import (
+from poolviz.core.kernels import make_kernel
+from poolviz.core.ops import shift
+from poolviz.core.patterns import make_preset
+from poolviz.core.pipeline import (
     Conv,
     GlobalPool,
     Pool,

@@ -1,4 +1,4 @@
-"""poolviz.kernels: every preset at every size, the named filters, resizing, errors."""
+"""poolviz.core.kernels: every preset at every size, the named filters, resizing, errors."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import itertools
 import numpy as np
 import pytest
 
-from poolviz._checks import PoolvizError
-from poolviz.kernels import KERNEL_PRESETS, apply_weight_edits, make_kernel, resize_kernel
-from poolviz.pipeline import Conv
+from poolviz.core.checks import PoolvizError
+from poolviz.core.kernels import KERNEL_PRESETS, apply_weight_edits, make_kernel, resize_kernel
+from poolviz.core.pipeline import Conv
 
 SIZES = list(itertools.product(range(1, 6), range(1, 6)))
 

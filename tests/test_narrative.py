@@ -1,19 +1,21 @@
-"""poolviz.narrative: the sentences follow the numbers, escaping, APS ties, summaries."""
+"""poolviz.lessons.narrative: the sentences follow the numbers, escaping, APS ties, summaries."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from poolviz.comparison import (
+from poolviz.core.invariance import StageSummary, one_pixel_summary
+from poolviz.core.ops import aps_choice
+from poolviz.core.patterns import make_preset
+from poolviz.lessons.comparison import (
     WITH_POOLING,
     WITHOUT_POOLING,
     book_example,
     compare,
     standard_pipelines,
 )
-from poolviz.invariance import StageSummary, one_pixel_summary
-from poolviz.narrative import (
+from poolviz.lessons.narrative import (
     _MARKDOWN_SPECIAL,
     changed_count,
     describe_aps,
@@ -23,8 +25,6 @@ from poolviz.narrative import (
     explain_comparison,
     markdown_escape,
 )
-from poolviz.ops import aps_choice
-from poolviz.patterns import make_preset
 
 IDENTITY = ((1.0,),)
 

@@ -1,4 +1,4 @@
-"""poolviz.ops against direct loop references, hand-checked cases and every argument guard.
+"""poolviz.core.ops against direct loop references, hand-checked cases and every argument guard.
 
 PyTorch is not installed, so the references below are written from the definitions
 (one Python loop per output cell); the hand-checked values are what torch gives.
@@ -11,8 +11,8 @@ import itertools
 import numpy as np
 import pytest
 
-from poolviz._checks import PoolvizError
-from poolviz.ops import (
+from poolviz.core.checks import PoolvizError
+from poolviz.core.ops import (
     aps_choice,
     aps_pool2d,
     avg_pool2d,

@@ -1,4 +1,4 @@
-"""Property-based checks of poolviz.ops (hypothesis): references, shift algebra, invariance."""
+"""Property-based checks of poolviz.core.ops (hypothesis): references, shift algebra, invariance."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from poolviz.ops import (
+from poolviz.core.ops import (
     aps_choice,
     aps_pool2d,
     avg_pool2d,

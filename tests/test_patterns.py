@@ -1,4 +1,4 @@
-"""Tests for poolviz.patterns: presets, the book inputs and pure pattern edits."""
+"""Tests for poolviz.core.patterns: presets, the book inputs and pure pattern edits."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from poolviz import limits
-from poolviz._checks import PoolvizError
-from poolviz.patterns import (
+from poolviz.core import limits
+from poolviz.core.checks import PoolvizError
+from poolviz.core.patterns import (
     BOOK_SHIFTS,
     PRESETS,
     book_inputs,

@@ -1,15 +1,14 @@
-"""poolviz.pipeline: layer labels, running pipelines, caps and error context, the book's example."""
+"""poolviz.core.pipeline: layer labels, running pipelines, caps and error context, the book's example."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from poolviz import limits
-from poolviz._checks import PoolvizError
-from poolviz.comparison import book_example
-from poolviz.kernels import make_kernel
-from poolviz.ops import (
+from poolviz.core import limits
+from poolviz.core.checks import PoolvizError
+from poolviz.core.kernels import make_kernel
+from poolviz.core.ops import (
     aps_pool2d,
     avg_pool2d,
     blur_pool2d,
@@ -19,8 +18,8 @@ from poolviz.ops import (
     max_pool2d,
     relu,
 )
-from poolviz.patterns import book_inputs, make_preset
-from poolviz.pipeline import (
+from poolviz.core.patterns import book_inputs, make_preset
+from poolviz.core.pipeline import (
     NEXT_KERNEL,
     Conv,
     GlobalPool,
@@ -32,6 +31,7 @@ from poolviz.pipeline import (
     with_pooling,
     without_pooling,
 )
+from poolviz.lessons.comparison import book_example
 
 IDENTITY = ((1.0,),)
 EDGE3 = tuple(tuple(row) for row in make_kernel("vertical edge", 3, 3).tolist())

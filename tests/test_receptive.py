@@ -1,4 +1,4 @@
-"""poolviz.receptive against loop references and perturbation brute force.
+"""poolviz.core.receptive against loop references and perturbation brute force.
 
 Two independent checks of the structural receptive fields:
 
@@ -17,11 +17,10 @@ import re
 import numpy as np
 import pytest
 
-from poolviz._checks import PoolvizError
-from poolviz.export import format_value
-from poolviz.ops import aps_choice
-from poolviz.pipeline import Conv, GlobalPool, Pool, ReLU, run_pipeline, with_pooling
-from poolviz.receptive import (
+from poolviz.core.checks import PoolvizError
+from poolviz.core.ops import aps_choice
+from poolviz.core.pipeline import Conv, GlobalPool, Pool, ReLU, run_pipeline, with_pooling
+from poolviz.core.receptive import (
     Step,
     Window,
     cell_arithmetic,
@@ -32,6 +31,7 @@ from poolviz.receptive import (
     upstream_masks,
     window_steps,
 )
+from poolviz.render.export import format_value
 
 # ---------------------------------------------------------------- random pipelines
 

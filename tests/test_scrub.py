@@ -6,11 +6,17 @@ import re
 import numpy as np
 import pytest
 
-from poolviz.comparison import standard_pipelines
-from poolviz.ops import shift
-from poolviz.patterns import make_preset
-from poolviz.pipeline import run_pipeline
-from poolviz.scrub import MAX_SCRUB_VALUES, largest_radius, page_height, scrub_data, scrub_html
+from poolviz.core.ops import shift
+from poolviz.core.patterns import make_preset
+from poolviz.core.pipeline import run_pipeline
+from poolviz.lessons.comparison import standard_pipelines
+from poolviz.render.scrub import (
+    MAX_SCRUB_VALUES,
+    largest_radius,
+    page_height,
+    scrub_data,
+    scrub_html,
+)
 
 
 @pytest.mark.parametrize("mode", ["zero", "wrap"])

@@ -1,4 +1,4 @@
-"""Example-based tests of poolviz.state: defaults, round trips, encodings, rejections."""
+"""Example-based tests of poolviz.view.state: defaults, round trips, encodings, rejections."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from urllib.parse import parse_qs
 import numpy as np
 import pytest
 
-from poolviz._checks import PoolvizError
-from poolviz.limits import MAX_ABS_WEIGHT, PAGE_MAX_GRID
-from poolviz.state import (
+from poolviz.core.checks import PoolvizError
+from poolviz.core.limits import MAX_ABS_WEIGHT, PAGE_MAX_GRID
+from poolviz.view.state import (
     BOOK_PATTERN,
     DEFAULT,
     MAX_QUERY_CHARS,

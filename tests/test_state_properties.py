@@ -1,4 +1,4 @@
-"""Property tests of poolviz.state: valid states round-trip, junk never breaks decode."""
+"""Property tests of poolviz.view.state: valid states round-trip, junk never breaks decode."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from poolviz.limits import MAX_PADDING, MAX_POOL, MAX_STRIDE, PAGE_MAX_GRID, PAGE_MAX_KERNEL
-from poolviz.state import (
+from poolviz.core.limits import MAX_PADDING, MAX_POOL, MAX_STRIDE, PAGE_MAX_GRID, PAGE_MAX_KERNEL
+from poolviz.view.state import (
     DEFAULT,
     MAX_QUERY_CHARS,
     MAX_SEED,

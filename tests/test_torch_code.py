@@ -7,10 +7,10 @@ import re
 import numpy as np
 import pytest
 
-from poolviz._checks import PoolvizError
-from poolviz.comparison import WITH_POOLING, WITHOUT_POOLING, compare, standard_pipelines
-from poolviz.patterns import make_preset
-from poolviz.torch_code import number_literal, pattern_literal, torch_snippet
+from poolviz.core.checks import PoolvizError
+from poolviz.core.patterns import make_preset
+from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING, compare, standard_pipelines
+from poolviz.render.torch_code import number_literal, pattern_literal, torch_snippet
 
 KINDS = ("max", "avg", "blur", "aps")
 

@@ -14,10 +14,10 @@ import pytest
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
-from poolviz.kernels import make_kernel  # noqa: E402
-from poolviz.ops import avg_pool2d, conv2d, global_avg_pool, global_max_pool, max_pool2d  # noqa: E402
-from poolviz.patterns import book_inputs, make_preset  # noqa: E402
-from poolviz.pipeline import (  # noqa: E402
+from poolviz.core.kernels import make_kernel  # noqa: E402
+from poolviz.core.ops import avg_pool2d, conv2d, global_avg_pool, global_max_pool, max_pool2d  # noqa: E402
+from poolviz.core.patterns import book_inputs, make_preset  # noqa: E402
+from poolviz.core.pipeline import (  # noqa: E402
     Conv,
     GlobalPool,
     Pool,

@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from poolviz import state as view_state
-from poolviz.comparison import WITH_POOLING, compare, standard_pipelines
+from poolviz.lessons.comparison import WITH_POOLING, compare, standard_pipelines
+from poolviz.view import state as view_state
 
 from .helpers import (
     MAIN,
@@ -134,7 +134,7 @@ def test_hostile_link(page, app_url, clean_scripts, pairs, bad, kept):
     boxes = alerts(page)
     assert len(boxes) == 1 and WARNING in boxes[0], boxes
     named = boxes[0].split(WARNING, 1)[1].strip().split(", ")
-    # known keys as they are, unknown ones quoted with repr (poolviz.state's shown_key)
+    # known keys as they are, unknown ones quoted with repr (poolviz.view.state's shown_key)
     shown = [view_state.Rejection(key, "", "unknown parameter").shown_key for key in bad]
     assert sorted(n.replace("\\", "") for n in named) == sorted(shown), boxes[0]
     box = page.locator('[role="alert"]').first

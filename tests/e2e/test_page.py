@@ -19,16 +19,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from poolviz import images
-from poolviz import state as view_state
-from poolviz.comparison import (
+from poolviz.core.ops import shift
+from poolviz.lessons.comparison import (
     WITH_POOLING,
     WITHOUT_POOLING,
     book_example,
     compare,
     standard_pipelines,
 )
-from poolviz.ops import shift
+from poolviz.view import state as view_state
+from poolviz.view import uploads as images
 
 from .helpers import (
     after,
@@ -259,7 +259,7 @@ def test_reopening_the_url_in_a_fresh_context_gives_the_same_figures(app, new_co
         again.close()
 
 
-# One malformed value per parameter the page writes. Keys come from poolviz.state's own
+# One malformed value per parameter the page writes. Keys come from poolviz.view.state's own
 # table, so a parameter added later is covered too ("!!" fails every parser there).
 EXAMPLES = {
     "tab": "settings",

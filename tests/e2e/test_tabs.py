@@ -14,11 +14,11 @@ import time
 
 import numpy as np
 
-from poolviz import receptive
-from poolviz import state as view_state
-from poolviz.comparison import WITH_POOLING, WITHOUT_POOLING, standard_pipelines
-from poolviz.figures import FEEDS, SELECTED, outline_xy
-from poolviz.pipeline import run_pipeline
+from poolviz.core import receptive
+from poolviz.core.pipeline import run_pipeline
+from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING, standard_pipelines
+from poolviz.render.figures import FEEDS, SELECTED, outline_xy
+from poolviz.view import state as view_state
 
 from .helpers import (
     APP,

@@ -7,8 +7,8 @@ numbers and stage labels made by poolviz, JSON-encoded with ``<`` escaped.
 
 Examples
 --------
->>> from poolviz.comparison import standard_pipelines
->>> from poolviz.patterns import make_preset
+>>> from poolviz.lessons.comparison import standard_pipelines
+>>> from poolviz.core.patterns import make_preset
 >>> data = scrub_data(make_preset("book"), standard_pipelines(((1.0,),)), radius=2)
 >>> data["dxs"], data["pipelines"][0]["labels"][2]
 ([-2, -1, 0, 1, 2], 'max-pool 2×2 /2')
@@ -23,10 +23,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from poolviz._checks import PoolvizError
-from poolviz.invariance import RELATIVE_TOLERANCE
-from poolviz.ops import shift_stack
-from poolviz.pipeline import Layer, check_grid, run_pipeline
+from poolviz.core.checks import PoolvizError
+from poolviz.core.invariance import RELATIVE_TOLERANCE
+from poolviz.core.ops import shift_stack
+from poolviz.core.pipeline import Layer, check_grid, run_pipeline
 
 __all__ = [
     "MAX_SCRUB_RADIUS",

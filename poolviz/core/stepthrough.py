@@ -2,8 +2,8 @@
 
 Examples
 --------
->>> from poolviz.patterns import make_preset
->>> from poolviz.pipeline import with_pooling
+>>> from poolviz.core.patterns import make_preset
+>>> from poolviz.core.pipeline import with_pooling
 >>> frames = window_frames(with_pooling(((1.0,),)), make_preset("book"), stage=2)
 >>> len(frames.windows), frames.windows[1], frames.captions[1]
 (16, ((0, 2), (2, 4)), 'max(1, 0, 1, 0) = 1')
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from poolviz._checks import PoolvizError
-from poolviz.pipeline import Conv, GlobalPool, Layer, Pool, run_pipeline
-from poolviz.receptive import cell_arithmetic, window_steps
+from poolviz.core.checks import PoolvizError
+from poolviz.core.pipeline import Conv, GlobalPool, Layer, Pool, run_pipeline
+from poolviz.core.receptive import cell_arithmetic, window_steps
 
 __all__ = ["MAX_FRAMES", "WindowFrames", "window_frames"]
 

@@ -17,11 +17,11 @@ one matrix product per layer for any mask (this is how :func:`upstream_masks` an
 The dependence is *structural*: a conv window includes the cells under zero weights,
 a max-pool window all cells that could be the max. APS depends on the values only
 through which polyphase component is kept (computed from the layer's actual input with
-:func:`poolviz.ops.aps_choice`); with that choice fixed the window is structural too.
+:func:`poolviz.core.ops.aps_choice`); with that choice fixed the window is structural too.
 
 Examples
 --------
->>> from poolviz.pipeline import Conv, Pool
+>>> from poolviz.core.pipeline import Conv, Pool
 >>> w = input_window(Conv(((1.0,) * 3,) * 3, stride=2, padding=1), (6, 6), 0, 0)
 >>> w.padded_rows, w.rows, w.outside
 ((0, 3), (0, 2), 5)
@@ -37,10 +37,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from poolviz._checks import PoolvizError, as_int, show
-from poolviz.export import format_value
-from poolviz.ops import aps_choice
-from poolviz.pipeline import Conv, GlobalPool, Layer, Pool, ReLU, Stage, run_pipeline
+from poolviz.core.checks import PoolvizError, as_int, show
+from poolviz.core.ops import aps_choice
+from poolviz.core.pipeline import Conv, GlobalPool, Layer, Pool, ReLU, Stage, run_pipeline
+from poolviz.render.export import format_value
 
 __all__ = [
     "Window",
@@ -466,7 +466,7 @@ def upstream_masks(
 
     Examples
     --------
-    >>> from poolviz.pipeline import with_pooling
+    >>> from poolviz.core.pipeline import with_pooling
     >>> masks = upstream_masks(with_pooling(((1.0,),)), np.zeros((8, 8)), 3, 0, 1)
     >>> mask_bbox(masks[2]), mask_bbox(masks[0])
     ((0, 2, 2, 4), (0, 4, 4, 8))
@@ -489,7 +489,7 @@ def downstream_masks(pipeline: tuple[Layer, ...], x, row: int, col: int) -> list
     Cell ``c`` of stage ``k`` is marked exactly when the input cell is in
     ``upstream_masks(pipeline, x, k, *c)[0]``.
 
-    >>> from poolviz.pipeline import with_pooling
+    >>> from poolviz.core.pipeline import with_pooling
     >>> masks = downstream_masks(with_pooling(((1.0,),)), np.zeros((8, 8)), 0, 5)
     >>> [m.sum().item() for m in masks]
     [1, 1, 1, 1, 1]
@@ -563,9 +563,9 @@ def cell_arithmetic(pipeline: tuple[Layer, ...], x, stage: int, row: int, col: i
     ``(0 + 1 + 1 + 0) / 4 = 0.5``, ReLU ``max(−2, 0) = 0``, global max / avg over every
     cell, blur and APS as short descriptions. Past 12 terms the rest is abbreviated
     ``… (n more)``; the result is always the exact value of the stage (formatted with
-    :func:`poolviz.export.format_value`).
+    :func:`poolviz.render.export.format_value`).
 
-    >>> from poolviz.pipeline import with_pooling
+    >>> from poolviz.core.pipeline import with_pooling
     >>> x = np.eye(6)
     >>> cell_arithmetic(with_pooling(((1.0, -1.0),)), x, 1, 0, 0)
     '1·1 + 0·(−1) = 1'

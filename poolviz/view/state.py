@@ -48,8 +48,8 @@ from urllib.parse import urlencode
 
 import numpy as np
 
-from poolviz._checks import PoolvizError
-from poolviz.limits import (
+from poolviz.core.checks import PoolvizError
+from poolviz.core.limits import (
     MAX_ABS_WEIGHT,
     MAX_PADDING,
     MAX_POOL,
@@ -298,7 +298,7 @@ class ViewState:
         >>> DEFAULT.with_pattern(np.zeros((3, 40)))  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        poolviz._checks.PoolvizError: `array` must be 2-D with height and width from 4 to 32; ...
+        poolviz.core.checks.PoolvizError: `array` must be 2-D with height and width from 4 to 32; ...
         """
         pattern = _pattern_from_array(array)
         h, w = len(pattern), len(pattern[0])
@@ -339,7 +339,7 @@ class ViewState:
         >>> DEFAULT.with_kernel([[0.12345]])  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        poolviz._checks.PoolvizError: `array` weights must have at most 4 decimals; got 0.12345 ...
+        poolviz.core.checks.PoolvizError: `array` weights must have at most 4 decimals; got 0.12345 ...
         """
         return replace(self, kernel=_kernel_from_array(array))
 

@@ -45,7 +45,7 @@ held-out maps were literally seen in training; the accuracies show the combined 
 
 Examples
 --------
->>> from poolviz.pipeline import with_pooling
+>>> from poolviz.core.pipeline import with_pooling
 >>> x = np.zeros((8, 8)); x[2:5, 2] = 1.0
 >>> distinct_map_counts(x, with_pooling(((1.0,),)), one_pixel_shifts())[-2:]
 [('conv 2×2 /2', 2), ('global max', 2)]
@@ -60,12 +60,12 @@ from typing import Any
 
 import numpy as np
 
-from poolviz import limits
-from poolviz._checks import PoolvizError, as_shifts, show
-from poolviz.comparison import WITH_POOLING, WITHOUT_POOLING, standard_pipelines
-from poolviz.invariance import count_distinct, neighbour_shifts, sweep_shifts
-from poolviz.ops import SHIFT_MODES, shift_stack
-from poolviz.pipeline import POOL_KINDS, Layer, check_grid, run_pipeline
+from poolviz.core import limits
+from poolviz.core.checks import PoolvizError, as_shifts, show
+from poolviz.core.invariance import count_distinct, neighbour_shifts, sweep_shifts
+from poolviz.core.ops import SHIFT_MODES, shift_stack
+from poolviz.core.pipeline import POOL_KINDS, Layer, check_grid, run_pipeline
+from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING, standard_pipelines
 
 __all__ = [
     "MOTIFS",
@@ -129,7 +129,7 @@ def distinct_map_counts(
     """For each stage of ``pipeline``: how many different maps the shifts of ``x`` give.
 
     One pipeline run over the stack of shifted inputs; maps are compared cell by cell to
-    1e-9, as :func:`poolviz.invariance.count_distinct` does.
+    1e-9, as :func:`poolviz.core.invariance.count_distinct` does.
 
     Parameters
     ----------
@@ -146,7 +146,7 @@ def distinct_map_counts(
 
     Examples
     --------
-    >>> from poolviz.pipeline import without_pooling
+    >>> from poolviz.core.pipeline import without_pooling
     >>> x = np.zeros((8, 8)); x[2:5, 2] = 1.0
     >>> distinct_map_counts(x, without_pooling(((1.0,),)), one_pixel_shifts())[-2:]
     [('conv 2×2 /2', 4), ('global max', 1)]

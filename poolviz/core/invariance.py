@@ -5,8 +5,8 @@ inputs are stacked on a leading axis (``shift_stack``) and the pipeline broadcas
 
 Examples
 --------
->>> from poolviz.patterns import make_preset
->>> from poolviz.pipeline import with_pooling
+>>> from poolviz.core.patterns import make_preset
+>>> from poolviz.core.pipeline import with_pooling
 >>> rows = one_pixel_summary(make_preset("book"), with_pooling(((1.0,),)))
 >>> [(r.label, r.unchanged, r.total) for r in rows]
 [('input', 0, 4), ('conv 1×1', 0, 4), ('max-pool 2×2 /2', 3, 4), ('conv 2×2 /2', 3, 4), ('global max', 3, 4)]
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from poolviz._checks import PoolvizError
-from poolviz.ops import shift_stack
-from poolviz.pipeline import Layer, check_grid, cumulative_strides, run_pipeline
+from poolviz.core.checks import PoolvizError
+from poolviz.core.ops import shift_stack
+from poolviz.core.pipeline import Layer, check_grid, cumulative_strides, run_pipeline
 
 __all__ = [
     "SWEEP_AXES",

@@ -4,9 +4,9 @@ Every op takes ``x`` shaped ``(..., H, W)``: any leading axes are independent ma
 (a shift sweep passes ``(S, H, W)``), and every op returns a new float64 array.
 Conventions follow ``torch.nn.functional`` (cross-correlation, floor-mode output
 sizes, zero / -inf padding); the ops check arguments but do not enforce the page's
-caps in :mod:`poolviz.limits`.
+caps in :mod:`poolviz.core.limits`.
 
-Invalid arguments raise :class:`poolviz._checks.PoolvizError` (a ``ValueError``).
+Invalid arguments raise :class:`poolviz.core.checks.PoolvizError` (a ``ValueError``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from poolviz._checks import (
+from poolviz.core.checks import (
     Pair,
     PoolvizError,
     as_choice,

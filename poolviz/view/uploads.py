@@ -6,9 +6,9 @@ length check for PNG, JPEG ``draft()`` decoding at reduced scale, decode of the 
 frame only, EXIF orientation, compositing of any transparency onto white, a mode-aware
 conversion to gray (16-bit PNGs scaled from 0..65535, CMYK and palettes converted via
 RGB), a BOX (area) resize to the grid size computed in floating point, ink = dark, and
-finally a threshold or :func:`~poolviz.patterns.quantize_gray`.
+finally a threshold or :func:`~poolviz.core.patterns.quantize_gray`.
 
-Limits (from :mod:`poolviz.limits`)
+Limits (from :mod:`poolviz.core.limits`)
 -----------------------------------
 * Bytes: 1 to ``MAX_UPLOAD_BYTES`` (5 MiB), checked before anything is parsed.
 * Pixels: an image whose header *declares* more than ``MAX_UPLOAD_PIXELS``
@@ -41,7 +41,7 @@ array([0. , 0.5, 0. , 0. ])
 >>> image_to_grid(b"hello", 8, 8)  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-poolviz._checks.PoolvizError: the file is not an image Pillow can read (PNG, JPEG, GIF or WebP)...
+poolviz.core.checks.PoolvizError: the file is not an image Pillow can read (PNG, JPEG, GIF or WebP)...
 """
 
 from __future__ import annotations
@@ -54,9 +54,9 @@ from numbers import Real
 import numpy as np
 from PIL import Image, ImageOps
 
-from poolviz import limits
-from poolviz._checks import PoolvizError
-from poolviz.patterns import _check_size, quantize_gray
+from poolviz.core import limits
+from poolviz.core.checks import PoolvizError
+from poolviz.core.patterns import _check_size, quantize_gray
 
 __all__ = ["ALLOWED_FORMATS", "MAX_ASPECT_RATIO", "image_to_grid"]
 
@@ -265,7 +265,7 @@ def image_to_grid(
     >>> image_to_grid(buf.getvalue(), 4, 100)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    poolviz._checks.PoolvizError: `width` must be between 4 and 64; got 100
+    poolviz.core.checks.PoolvizError: `width` must be between 4 and 64; got 100
     """
     h, w = _check_size(height, width)
     thr = _check_threshold(threshold)

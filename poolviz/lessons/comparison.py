@@ -6,7 +6,7 @@ stack of the two.
 
 Examples
 --------
->>> from poolviz.patterns import make_preset
+>>> from poolviz.core.patterns import make_preset
 >>> runs = compare(make_preset("book"), standard_pipelines(((1.0,),)), dx=1)
 >>> runs[WITH_POOLING].labels
 ('input', 'conv 1×1', 'max-pool 2×2 /2', 'conv 2×2 /2', 'global max')
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from poolviz._checks import PoolvizError
-from poolviz.ops import shift
-from poolviz.patterns import book_inputs
-from poolviz.pipeline import Layer, check_grid, run_pipeline, with_pooling, without_pooling
+from poolviz.core.checks import PoolvizError
+from poolviz.core.ops import shift
+from poolviz.core.patterns import book_inputs
+from poolviz.core.pipeline import Layer, check_grid, run_pipeline, with_pooling, without_pooling
 
 __all__ = [
     "WITH_POOLING",

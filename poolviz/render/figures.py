@@ -16,9 +16,9 @@ import plotly.graph_objects as go
 from plotly.colors import get_colorscale
 from plotly.subplots import make_subplots
 
-from poolviz.comparison import PipelineRun
-from poolviz.export import format_grid
-from poolviz.invariance import Sweep, changed_mask
+from poolviz.core.invariance import Sweep, changed_mask
+from poolviz.lessons.comparison import PipelineRun
+from poolviz.render.export import format_grid
 
 __all__ = [
     "Panel",

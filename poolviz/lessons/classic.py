@@ -15,7 +15,7 @@ This module computes it instead of quoting it:
 * :func:`cell_unchanged_probability`: the closed form for one pooled cell of a 2×2/2
   max-pool on an unbounded (or wrapped) Bernoulli grid.
 
-For the page's per-pattern counts use :func:`poolviz.invariance.one_pixel_summary`.
+For the page's per-pattern counts use :func:`poolviz.core.invariance.one_pixel_summary`.
 
 Examples
 --------
@@ -32,9 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from poolviz._checks import PoolvizError, as_choice, as_int, as_pair, show
-from poolviz.invariance import neighbour_shifts
-from poolviz.ops import SHIFT_MODES, max_pool2d, shift_stack
+from poolviz.core.checks import PoolvizError, as_choice, as_int, as_pair, show
+from poolviz.core.invariance import neighbour_shifts
+from poolviz.core.ops import SHIFT_MODES, max_pool2d, shift_stack
 
 __all__ = [
     "Estimate",
@@ -173,9 +173,9 @@ def unchanged_matrix(
     that keep their value (the classic figure is about one pooled cell).
 
     The identity and the ``neighbours`` shifts of every pattern are stacked by one
-    :func:`~poolviz.ops.shift_stack` call and pooled by one
-    :func:`~poolviz.ops.max_pool2d` call (in blocks of patterns only past ~4M cells).
-    Shifts are those of :func:`poolviz.invariance.neighbour_shifts`.
+    :func:`~poolviz.core.ops.shift_stack` call and pooled by one
+    :func:`~poolviz.core.ops.max_pool2d` call (in blocks of patterns only past ~4M cells).
+    Shifts are those of :func:`poolviz.core.invariance.neighbour_shifts`.
     """
     x = np.asarray(patterns, dtype=float)
     if x.ndim != 3 or x.shape[0] == 0:

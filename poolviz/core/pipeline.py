@@ -7,7 +7,7 @@ the maps for every leading index at once, so a sweep over shifts is one call.
 Examples
 --------
 >>> import numpy as np
->>> from poolviz.patterns import make_preset
+>>> from poolviz.core.patterns import make_preset
 >>> stages = run_pipeline(with_pooling(((1.0,),)), make_preset("book"))
 >>> [s.label for s in stages]
 ['input', 'conv 1×1', 'max-pool 2×2 /2', 'conv 2×2 /2', 'global max']
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from poolviz import limits
-from poolviz._checks import PoolvizError
-from poolviz.ops import (
+from poolviz.core import limits
+from poolviz.core.checks import PoolvizError
+from poolviz.core.ops import (
     aps_pool2d,
     avg_pool2d,
     blur_pool2d,
@@ -209,7 +209,7 @@ def check_grid(x: np.ndarray) -> np.ndarray:
     >>> check_grid(np.zeros((2, 3))).shape
     Traceback (most recent call last):
     ...
-    poolviz._checks.PoolvizError: `x` must be between 4×4 and 64×64 cells; got 2×3
+    poolviz.core.checks.PoolvizError: `x` must be between 4×4 and 64×64 cells; got 2×3
     """
     x = np.asarray(x, dtype=float)
     if x.ndim < 2:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from poolviz import limits
-from poolviz._checks import PoolvizError
+from poolviz.core import limits
+from poolviz.core.checks import PoolvizError
 
 __all__ = ["KERNEL_PRESETS", "make_kernel", "resize_kernel", "apply_weight_edits"]
 

@@ -6,7 +6,7 @@ runs both pipelines of the question on the original and the shifted input with
 ``torch.nn.functional``, printing every stage. BlurPool and APS are written out from
 ``F`` primitives so students see what they do. The script leaves every stage's map in a
 dict ``maps[(pipeline, "original" | "shifted", stage)]`` (stage 0 is the input), which
-the tests compare with :func:`poolviz.comparison.compare`.
+the tests compare with :func:`poolviz.lessons.comparison.compare`.
 
 Generating the text needs no torch; this module imports numpy only.
 
@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from poolviz._checks import PoolvizError, as_choice, as_int
-from poolviz.comparison import WITH_POOLING, WITHOUT_POOLING, compare, standard_pipelines
-from poolviz.ops import APS_TIE_RTOL, SHIFT_MODES
-from poolviz.pipeline import Conv, GlobalPool, Pool, ReLU, check_grid
+from poolviz.core.checks import PoolvizError, as_choice, as_int
+from poolviz.core.ops import APS_TIE_RTOL, SHIFT_MODES
+from poolviz.core.pipeline import Conv, GlobalPool, Pool, ReLU, check_grid
+from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING, compare, standard_pipelines
 
 __all__ = ["torch_snippet", "pattern_literal", "number_literal"]
 
@@ -180,9 +180,9 @@ def torch_snippet(
     (``torch.roll`` for ``mode="wrap"``, ``F.pad`` with negative padding for zeros).
     Each stage is printed with its label and stored in ``maps[(name, which, stage)]``,
     ``name`` in ("with pooling", "without pooling"), ``which`` in ("original",
-    "shifted"), ``stage`` as in :func:`poolviz.comparison.compare` (0 = the input).
+    "shifted"), ``stage`` as in :func:`poolviz.lessons.comparison.compare` (0 = the input).
 
-    Arguments are those of :func:`poolviz.comparison.standard_pipelines` plus the shift.
+    Arguments are those of :func:`poolviz.lessons.comparison.standard_pipelines` plus the shift.
     When a pipeline cannot run on the pattern, the script starts with a comment saying
     so (PyTorch then raises the matching error).
     """

@@ -28,8 +28,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from poolviz import limits
-from poolviz._checks import PoolvizError
+from poolviz.core import limits
+from poolviz.core.checks import PoolvizError
 
 __all__ = [
     "PRESETS",
@@ -262,7 +262,7 @@ def make_preset(name: str, height: int = 8, width: int = 8, seed: int = 0) -> np
     >>> make_preset("star")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    poolviz._checks.PoolvizError: `name` must be one of book, bar, ..., empty; got 'star'
+    poolviz.core.checks.PoolvizError: `name` must be one of book, bar, ..., empty; got 'star'
     """
     if not isinstance(name, str) or name not in _BUILDERS:
         raise PoolvizError(f"`name` must be one of {', '.join(PRESETS)}; got {name!r}")
@@ -344,7 +344,7 @@ def toggle(grid: np.ndarray, row: int, col: int) -> np.ndarray:
     >>> toggle(np.zeros((4, 4)), 4, 0)
     Traceback (most recent call last):
     ...
-    poolviz._checks.PoolvizError: `row` must be between 0 and 3; got 4
+    poolviz.core.checks.PoolvizError: `row` must be between 0 and 3; got 4
     """
     out = _as_grid(grid).copy()
     h, w = out.shape
@@ -427,7 +427,7 @@ def ink_bbox(grid: np.ndarray) -> tuple[int, int, int, int]:
     >>> ink_bbox(clear(4, 4))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    poolviz._checks.PoolvizError: `grid` must have some ink ...; got an all-zero 4×4 grid
+    poolviz.core.checks.PoolvizError: `grid` must have some ink ...; got an all-zero 4×4 grid
     """
     g = _as_grid(grid)
     rows = np.flatnonzero(g.any(axis=1))

@@ -2,8 +2,8 @@
 
 Examples
 --------
->>> from poolviz.comparison import compare, standard_pipelines
->>> from poolviz.patterns import make_preset
+>>> from poolviz.lessons.comparison import compare, standard_pipelines
+>>> from poolviz.core.patterns import make_preset
 >>> runs = compare(make_preset("book"), standard_pipelines(((1.0,),)), dx=1)
 >>> print(explain_comparison(runs, dx=1, dy=0, mode="zero")[1])
 With pooling, the next layer (conv 2×2 /2) reads the max-pool 2×2 /2 map (4×4): unchanged. Its output is unchanged.
@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from poolviz.comparison import WITH_POOLING, WITHOUT_POOLING, PipelineRun, next_layer_index
-from poolviz.export import format_value
-from poolviz.invariance import StageSummary, changed_mask
+from poolviz.core.invariance import StageSummary, changed_mask
+from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING, PipelineRun, next_layer_index
+from poolviz.render.export import format_value
 
 __all__ = [
     "describe_shift",
@@ -148,7 +148,7 @@ def describe_summary(
 ) -> list[str]:
     """One line per pipeline: how many one-pixel shifts leave each stage unchanged.
 
-    >>> from poolviz.invariance import StageSummary as S
+    >>> from poolviz.core.invariance import StageSummary as S
     >>> describe_summary({"with pooling": [S("input", 0, 4, ()), S("max-pool 2×2 /2", 3, 4, ()),
     ...                                   S("global max", 4, 4, ())]})
     ['With pooling: the max-pool 2×2 /2 output is unchanged for 3 of 4 one-pixel shifts; the global max for 4 of 4.']
@@ -182,7 +182,7 @@ def markdown_escape(text: str) -> str:
 
 def describe_aps(run: PipelineRun, size: int, stride: int) -> str | None:
     """Which polyphase component APS kept for the original and the shifted input, and ties."""
-    from poolviz.ops import aps_choice  # local: only the APS view needs it
+    from poolviz.core.ops import aps_choice  # local: only the APS view needs it
 
     pool_index = next((i for i, label in enumerate(run.labels) if label.startswith("APS")), None)
     if pool_index is None or not run.ok:

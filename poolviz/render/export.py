@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from poolviz import invariance
-from poolviz._checks import PoolvizError
-from poolviz.comparison import PipelineRun
+from poolviz.core import invariance
+from poolviz.core.checks import PoolvizError
+from poolviz.lessons.comparison import PipelineRun
 
 __all__ = [
     "OUTLINE_COLOR",
@@ -213,7 +213,7 @@ def comparison_json(runs: Mapping[str, PipelineRun], view: Mapping[str, str] | N
     Parameters
     ----------
     runs : Mapping[str, PipelineRun]
-        What :func:`poolviz.comparison.compare` returned.
+        What :func:`poolviz.lessons.comparison.compare` returned.
     view : Mapping[str, str], optional
         The settings that produced it (say the URL state), stored under ``"view"`` with
         its keys sorted.
@@ -672,7 +672,7 @@ def comparison_png(runs: Mapping[str, PipelineRun], title: str, show_values: boo
     Parameters
     ----------
     runs : Mapping[str, PipelineRun]
-        What :func:`poolviz.comparison.compare` returned.
+        What :func:`poolviz.lessons.comparison.compare` returned.
     title : str
         Shown at the top (cut with an ellipsis if wider than the image).
     show_values : bool, default True

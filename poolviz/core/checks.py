@@ -68,7 +68,7 @@ def as_int(value: Any, name: str) -> int:
     >>> as_int(1.5, "dy")
     Traceback (most recent call last):
     ...
-    poolviz._checks.PoolvizError: `dy` must be an int; got 1.5
+    poolviz.core.checks.PoolvizError: `dy` must be an int; got 1.5
     """
     if not _is_int(value):
         raise PoolvizError(f"`{name}` must be an int; got {show(value)}")
@@ -83,7 +83,7 @@ def as_pair(value: Any, name: str) -> tuple[int, int]:
     >>> as_pair(2.5, "size")
     Traceback (most recent call last):
     ...
-    poolviz._checks.PoolvizError: `size` must be an int or an (h, w) pair of ints; got 2.5
+    poolviz.core.checks.PoolvizError: `size` must be an int or an (h, w) pair of ints; got 2.5
     """
     if _is_int(value):
         v = operator.index(value)
@@ -110,7 +110,7 @@ def check_at_least(pair: tuple[int, int], given: Any, name: str, minimum: int) -
     >>> check_at_least((0, 1), 0, "stride", 1)
     Traceback (most recent call last):
     ...
-    poolviz._checks.PoolvizError: `stride` must be at least 1; got 0
+    poolviz.core.checks.PoolvizError: `stride` must be at least 1; got 0
     """
     if min(pair) < minimum:
         raise PoolvizError(f"`{name}` must be at least {minimum}; got {show(given)}")
@@ -129,7 +129,7 @@ def check_fits(
     >>> check_fits((5, 5), 5, "size", (1, 1), (4, 4), "input is 4x4 after padding")
     Traceback (most recent call last):
     ...
-    poolviz._checks.PoolvizError: `size` must be between 1 and 4 (input is 4x4 after padding); got 5
+    poolviz.core.checks.PoolvizError: `size` must be between 1 and 4 (input is 4x4 after padding); got 5
     """
     if not all(lo[i] <= pair[i] <= hi[i] for i in range(2)):
         raise PoolvizError(f"`{name}` must be {_range_text(lo, hi)} ({why}); got {show(given)}")
@@ -154,7 +154,7 @@ def as_image(x: Any, name: str = "x") -> np.ndarray:
     >>> as_image([[1.0, np.nan]])
     Traceback (most recent call last):
     ...
-    poolviz._checks.PoolvizError: `x` must be finite; got 1 NaN/inf value(s) in shape (1, 2)
+    poolviz.core.checks.PoolvizError: `x` must be finite; got 1 NaN/inf value(s) in shape (1, 2)
     """
     if np.iscomplexobj(x):
         raise PoolvizError(f"`{name}` must be real; got a complex array")
@@ -182,7 +182,7 @@ def as_kernel(kernel: Any, name: str = "kernel") -> np.ndarray:
     >>> as_kernel(np.ones(3))
     Traceback (most recent call last):
     ...
-    poolviz._checks.PoolvizError: `kernel` must be 2-D; got 1 dimension(s), shape (3,)
+    poolviz.core.checks.PoolvizError: `kernel` must be 2-D; got 1 dimension(s), shape (3,)
     """
     if np.iscomplexobj(kernel):
         raise PoolvizError(f"`{name}` must be real; got a complex array")
@@ -206,7 +206,7 @@ def as_finite_scalar(value: Any, name: str) -> float:
     >>> as_finite_scalar(float("inf"), "bias")
     Traceback (most recent call last):
     ...
-    poolviz._checks.PoolvizError: `bias` must be a finite number; got inf
+    poolviz.core.checks.PoolvizError: `bias` must be a finite number; got inf
     """
     # Only real numbers: bools, strings like "1" and complex values are mistakes.
     kind = np.asarray(value).dtype.kind if np.ndim(value) == 0 else ""
@@ -224,7 +224,7 @@ def as_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
     >>> as_choice("reflect", "mode", ("zero", "wrap"))
     Traceback (most recent call last):
     ...
-    poolviz._checks.PoolvizError: `mode` must be one of 'zero', 'wrap'; got 'reflect'
+    poolviz.core.checks.PoolvizError: `mode` must be one of 'zero', 'wrap'; got 'reflect'
     """
     if not isinstance(value, str) or value not in choices:
         options = ", ".join(repr(c) for c in choices)
@@ -240,7 +240,7 @@ def as_shifts(shifts: Any, name: str = "shifts") -> np.ndarray:
     >>> as_shifts([(0.5, 1)])
     Traceback (most recent call last):
     ...
-    poolviz._checks.PoolvizError: `shifts` must be integer (dy, dx) pairs; got dtype float64
+    poolviz.core.checks.PoolvizError: `shifts` must be integer (dy, dx) pairs; got dtype float64
     """
     try:
         a = np.asarray(shifts)
