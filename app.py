@@ -18,6 +18,7 @@ import streamlit as st
 from poolviz.core import invariance, kernels, limits, patterns, receptive, stepthrough
 from poolviz.core.checks import PoolvizError
 from poolviz.core.pipeline import run_pipeline
+from poolviz.core.text import markdown_escape
 from poolviz.lessons import classic, narrative
 from poolviz.lessons import experiment as exp
 from poolviz.lessons.comparison import (
@@ -535,7 +536,7 @@ def draw_explore(view: view_state.ViewState) -> None:
         if figs["shifted"] is not None:
             st.plotly_chart(figs["shifted"], key="shifted_input", theme=None, config=figures.CONFIG)
     with c3:
-        st.markdown("\n".join(f"- {narrative.markdown_escape(s)}" for s in sentences))
+        st.markdown("\n".join(f"- {markdown_escape(s)}" for s in sentences))
         if aps:
             st.info(aps)
     if view.scrub:
@@ -639,7 +640,7 @@ def draw_invariance(view: view_state.ViewState) -> None:
         label = "the 4 one-pixel shifts" if n == 4 else "all 8 neighbours (diagonals too)"
         st.markdown(
             f"**Over {label}:**\n"
-            + "\n".join(f"- {narrative.markdown_escape(line)}" for line in lines)
+            + "\n".join(f"- {markdown_escape(line)}" for line in lines)
         )
     st.plotly_chart(
         figures.sweep_figure(sweeps, view.sweep), key="sweep_fig", theme=None, config=figures.CONFIG
@@ -690,7 +691,7 @@ def draw_distinct_and_classic(view: view_state.ViewState) -> None:
     for what, (counts, n) in distinct_counts(compute_key(view), radius).items():
         lines += narrative.describe_distinct(counts, n, what)
     st.caption(f"'All' means every shift of at most {radius} pixels along each axis.")
-    st.markdown("\n".join(f"- {narrative.markdown_escape(line)}" for line in lines))
+    st.markdown("\n".join(f"- {markdown_escape(line)}" for line in lines))
     st.markdown("**The classic number, computed:**")
     try:
         text = classic_sentence(
@@ -698,7 +699,7 @@ def draw_distinct_and_classic(view: view_state.ViewState) -> None:
         )
     except PoolvizError as error:
         text = f"Not available for these settings: {error}"
-    st.markdown(narrative.markdown_escape(text))
+    st.markdown(markdown_escape(text))
 
 
 def draw_book() -> None:
@@ -710,7 +711,7 @@ def draw_book() -> None:
         "is applied to each pooled map. Everything below is computed live by `poolviz`."
     )
     st.plotly_chart(fig, key="book_fig", theme=None, config=figures.CONFIG)
-    st.markdown("\n".join(f"- {narrative.markdown_escape(line)}" for line in lines))
+    st.markdown("\n".join(f"- {markdown_escape(line)}" for line in lines))
 
 
 WINDOW_SPEEDS = {"slow": 900, "medium": 400, "fast": 120}  # ms per window position
@@ -979,7 +980,7 @@ def draw_experiment(view: view_state.ViewState) -> None:
         if st.button("Train again", key="ex_retrain"):
             ss.ex_cache = {k: v for k, v in ss.ex_cache.items() if k != config}
             st.rerun()
-    st.markdown("**Verdict:** " + narrative.markdown_escape(exp.verdict(result)))
+    st.markdown("**Verdict:** " + markdown_escape(exp.verdict(result)))
     rows = []
     for name, run in result.runs.items():
         rows.append(
@@ -1023,7 +1024,7 @@ def main() -> None:
     if ss.rejections:
         st.warning(
             "Some parameters in this link were invalid and fell back to their defaults: "
-            + ", ".join(narrative.markdown_escape(k) for k in ss.rejected_keys)
+            + ", ".join(markdown_escape(k) for k in ss.rejected_keys)
         )
         with st.expander("Details"):
             st.text("\n".join(ss.rejections))

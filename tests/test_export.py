@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from poolviz.core.text import format_grid, format_value
 from poolviz.lessons.comparison import PipelineRun
 from poolviz.render.export import (
     CSV_HEADER,
@@ -19,8 +20,6 @@ from poolviz.render.export import (
     comparison_csv,
     comparison_json,
     comparison_png,
-    format_grid,
-    format_value,
 )
 
 LABELS = ("input", "conv 1×1", "max-pool 2×2 /2", "global max")

@@ -10,9 +10,9 @@ import pytest
 from poolviz.core.invariance import changed_mask, sweep, sweep_shifts
 from poolviz.core.kernels import make_kernel
 from poolviz.core.patterns import make_preset
+from poolviz.core.text import format_grid
 from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING, book_example, compare
 from poolviz.lessons.comparison import standard_pipelines as pipelines_for
-from poolviz.render.export import format_grid
 from poolviz.render.figures import (
     MAX_TEXT_CELLS,
     book_figure,

@@ -8,6 +8,7 @@ import pytest
 from poolviz.core.invariance import StageSummary, one_pixel_summary
 from poolviz.core.ops import aps_choice
 from poolviz.core.patterns import make_preset
+from poolviz.core.text import _MARKDOWN_SPECIAL, markdown_escape
 from poolviz.lessons.comparison import (
     WITH_POOLING,
     WITHOUT_POOLING,
@@ -16,14 +17,12 @@ from poolviz.lessons.comparison import (
     standard_pipelines,
 )
 from poolviz.lessons.narrative import (
-    _MARKDOWN_SPECIAL,
     changed_count,
     describe_aps,
     describe_shift,
     describe_summary,
     explain_book,
     explain_comparison,
-    markdown_escape,
 )
 
 IDENTITY = ((1.0,),)

@@ -31,7 +31,7 @@ from poolviz.core.receptive import (
     upstream_masks,
     window_steps,
 )
-from poolviz.render.export import format_value
+from poolviz.core.text import format_value
 
 # ---------------------------------------------------------------- random pipelines
 

@@ -40,7 +40,7 @@ import numpy as np
 from poolviz.core.checks import PoolvizError, as_int, show
 from poolviz.core.ops import aps_choice
 from poolviz.core.pipeline import Conv, GlobalPool, Layer, Pool, ReLU, Stage, run_pipeline
-from poolviz.render.export import format_value
+from poolviz.core.text import format_value
 
 __all__ = [
     "Window",
@@ -563,7 +563,7 @@ def cell_arithmetic(pipeline: tuple[Layer, ...], x, stage: int, row: int, col: i
     ``(0 + 1 + 1 + 0) / 4 = 0.5``, ReLU ``max(−2, 0) = 0``, global max / avg over every
     cell, blur and APS as short descriptions. Past 12 terms the rest is abbreviated
     ``… (n more)``; the result is always the exact value of the stage (formatted with
-    :func:`poolviz.render.export.format_value`).
+    :func:`poolviz.core.text.format_value`).
 
     >>> from poolviz.core.pipeline import with_pooling
     >>> x = np.eye(6)

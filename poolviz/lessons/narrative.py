@@ -16,15 +16,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from poolviz.core.invariance import StageSummary, changed_mask
+from poolviz.core.text import format_value
 from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING, PipelineRun, next_layer_index
-from poolviz.render.export import format_value
 
 __all__ = [
     "describe_shift",
     "explain_comparison",
     "describe_summary",
     "changed_count",
-    "markdown_escape",
     "describe_aps",
     "explain_book",
     "describe_distinct",
@@ -166,18 +165,6 @@ def describe_summary(
         text += "".join(f"; the {r.label} for {r.unchanged} of {r.total}" for r in rest)
         lines.append(text + ".")
     return lines
-
-
-_MARKDOWN_SPECIAL = "\\`*_{}[]()<>#+-.!|~$:&"
-
-
-def markdown_escape(text: str) -> str:
-    r"""Make ``text`` inert in Streamlit Markdown: backslash-escape every special character.
-
-    >>> markdown_escape("<b>**hi**</b>")
-    '\\<b\\>\\*\\*hi\\*\\*\\</b\\>'
-    """
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
 
 
 def describe_aps(run: PipelineRun, size: int, stride: int) -> str | None:

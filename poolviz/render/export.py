@@ -26,7 +26,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -36,13 +35,12 @@ from PIL import Image, ImageDraw, ImageFont
 
 from poolviz.core import invariance
 from poolviz.core.checks import PoolvizError
+from poolviz.core.text import format_grid, format_value
 from poolviz.lessons.comparison import PipelineRun
 
 __all__ = [
     "OUTLINE_COLOR",
     "CSV_HEADER",
-    "format_value",
-    "format_grid",
     "changed_mask",
     "changed_cells",
     "comparison_png",
@@ -88,71 +86,6 @@ _COL_GAP = 18
 _ROW_GAP = 10
 _ERROR_WIDTH = 360  # width of the text area of a panel that shows an error
 
-_LARGE = 1e5  # format_value switches to compact exponent notation at this magnitude
-
-
-# --- number formatting ---------------------------------------------------------------------
-
-
-def format_value(v: float) -> str:
-    """Short text for one cell value.
-
-    Integers print as integers, other values rounded to 2 decimals with trailing zeros
-    dropped, negative zero as ``0``, magnitudes of at least 1e5 in compact exponent form.
-
-    Parameters
-    ----------
-    v : float
-        The value (a Python or NumPy number).
-
-    Returns
-    -------
-    str
-        The text.
-
-    Examples
-    --------
-    >>> [format_value(v) for v in (2.0, -3, 0, -0.0, 0.5, -1.25, 1 / 3, 0.333)]
-    ['2', '-3', '0', '0', '0.5', '-1.25', '0.33', '0.33']
-    >>> format_value(1.999), format_value(-0.001), format_value(123456.0), format_value(1e6)
-    ('2', '0', '1.2e+05', '1e+06')
-    >>> format_value(float("nan")), format_value(float("-inf"))
-    ('nan', '-inf')
-    """
-    v = float(v)
-    if not math.isfinite(v):
-        return repr(v)
-    if abs(v) >= _LARGE:
-        return f"{v:.2g}"
-    if v.is_integer():
-        return str(int(v))  # int(-0.0) == 0
-    text = f"{v:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-def format_grid(a: np.ndarray) -> np.ndarray:
-    """:func:`format_value` applied to every cell of a map.
-
-    Parameters
-    ----------
-    a : numpy.ndarray
-        A map of any shape (2-D in practice, or 0-D after a global pool).
-
-    Returns
-    -------
-    numpy.ndarray
-        A string array of the same shape.
-
-    Examples
-    --------
-    >>> format_grid(np.array([[1.0, 0.5], [-0.0, 2.25]])).tolist()
-    [['1', '0.5'], ['0', '2.25']]
-    >>> format_grid(np.array(3.0)).shape
-    ()
-    """
-    a = np.asarray(a)
-    texts = [format_value(v) for v in a.ravel()]
-    return np.array(texts, dtype=str).reshape(a.shape)
 
 
 # --- changed cells -------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from plotly.colors import get_colorscale
 from plotly.subplots import make_subplots
 
 from poolviz.core.invariance import Sweep, changed_mask
+from poolviz.core.text import format_grid
 from poolviz.lessons.comparison import PipelineRun
-from poolviz.render.export import format_grid
 
 __all__ = [
     "Panel",

@@ -58,6 +58,7 @@ from poolviz.core.limits import (
     PAGE_MAX_GRID,
     PAGE_MAX_KERNEL,
 )
+from poolviz.core.text import SHOWN_CHARS, quote_user_text, show_user_text
 
 __all__ = [
     "TABS",
@@ -103,7 +104,6 @@ MAX_QUERY_CHARS = 2000  # every encoded state's query string stays below this
 WEIGHT_DECIMALS = 4  # kernel weights: at most this many decimals (exact round trip)
 THRESHOLD_DECIMALS = 2
 RATE_DECIMALS = 3  # the experiment's learning rate
-SHOWN_CHARS = 40  # a message shows at most this many characters of a user's value
 MAX_UNKNOWN_REPORTED = 5  # further unknown keys are summed up in one rejection
 
 Grid = tuple[tuple[float, ...], ...]
@@ -133,27 +133,6 @@ def _is_int(value: object) -> bool:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-_MD_ACTIVE = "`*_<>[]()!#$&|~{}"
-_MD_ESCAPES = str.maketrans({ch: f"\\x{ord(ch):02x}" for ch in _MD_ACTIVE})
-
-
-def _show(text: str) -> str:
-    r"""Render a user's string for a message: cut, ``repr``-escaped, markdown-inert.
-
-    >>> _show("<b>`x`</b>\n")
-    "'\\x3cb\\x3e\\x60x\\x60\\x3c/b\\x3e\\n'"
-    >>> _show("a" * 50)
-    "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'…"
-    """
-    return _quote(text).translate(_MD_ESCAPES)
-
-
-def _quote(text: str) -> str:
-    """``repr`` of the first ``SHOWN_CHARS`` characters, "…" if cut: one visible line."""
-    shown = repr(text[:SHOWN_CHARS])
-    return shown + "…" if len(text) > SHOWN_CHARS else shown
 
 
 def _count(n: int, noun: str) -> str:
@@ -441,7 +420,7 @@ class Rejection:
         """
         if self.key in _BY_KEY or (self.key == _MORE_KEY and not self.value):
             return self.key
-        return _quote(self.key)
+        return quote_user_text(self.key)
 
     def message(self) -> str:
         """A one-line explanation for the page; markdown- and HTML-inert.
@@ -455,9 +434,9 @@ class Rejection:
         if param is None:
             if self.key == _MORE_KEY and not self.value:
                 return f"{self.reason} — ignored"
-            return f"{_show(self.key)}: {self.reason} — ignored"
+            return f"{show_user_text(self.key)}: {self.reason} — ignored"
         fallback = f"using the default {param.default_text}"
-        return f"`{param.key}`: {self.reason}; got {_show(self.value)} — {fallback}"
+        return f"`{param.key}`: {self.reason}; got {show_user_text(self.value)} — {fallback}"
 
 
 @dataclass(frozen=True)
@@ -639,7 +618,7 @@ def _parse_pattern(text: str, ctx: ViewState) -> Grid:
             f"height and width must be from {MIN_GRID} to {PAGE_MAX_GRID}"
         )
     if kind not in _KINDS:
-        raise _Invalid(f"unknown kind {_show(kind)}; must be 'b' (binary) or 'g' (gray)")
+        raise _Invalid(f"unknown kind {show_user_text(kind)}; must be 'b' (binary) or 'g' (gray)")
     if not _B64URL_RE.fullmatch(data):
         raise _Invalid(
             "data must be base64url: A-Z, a-z, 0-9, '-' and the underscore, without '=' padding"
@@ -698,9 +677,9 @@ def _parse_weight(text: str, where: str) -> float:
     try:
         value = _parse_decimal(text, WEIGHT_DECIMALS)
     except _Invalid as exc:
-        raise _Invalid(f"weight {_show(text)} {where} {exc.args[0]}") from None
+        raise _Invalid(f"weight {show_user_text(text)} {where} {exc.args[0]}") from None
     if abs(value) > MAX_ABS_WEIGHT:
-        raise _Invalid(f"weight {_show(text)} {where} is outside ±{MAX_ABS_WEIGHT:g}")
+        raise _Invalid(f"weight {show_user_text(text)} {where} is outside ±{MAX_ABS_WEIGHT:g}")
     return value
 
 
@@ -832,7 +811,7 @@ def encode(state: ViewState) -> dict[str, str]:
         raise PoolvizError(
             "`state` cannot be put in a link: "
             + "; ".join(f"{r.key} {r.reason}" for r in problems)
-            + f"; got {_show(str(state))}"
+            + f"; got {show_user_text(str(state))}"
         )
     out = {}
     for param in _PARAMS:
