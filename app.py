@@ -264,7 +264,7 @@ def on_kernel_edit(editor_key: str) -> None:
 
 
 def pipelines_for(view: view_state.ViewState) -> dict:
-    return standard_pipelines(**view.layer_settings())
+    return standard_pipelines(view.layer_settings())
 
 
 def compute_key(view: view_state.ViewState) -> view_state.ViewState:
@@ -601,7 +601,7 @@ def draw_exports(view: view_state.ViewState) -> None:
         st.code(
             torch_snippet(
                 np.array(view.pattern),
-                **view.layer_settings(),
+                view.layer_settings(),
                 dx=view.dx,
                 dy=view.dy,
                 mode=view.mode,

@@ -66,7 +66,7 @@ def pipeline_maps(at: AppTest, name: str) -> tuple[list[np.ndarray], list[np.nda
 
 
 def expected_runs(state: view_state.ViewState):
-    pipelines = standard_pipelines(**state.layer_settings())
+    pipelines = standard_pipelines(state.layer_settings())
     return compare(state.pattern_array(), pipelines, state.dx, state.dy, state.mode)
 
 

@@ -125,9 +125,11 @@ def test_standard_pipelines_share_front_and_tail():
         IDENTITY, conv_stride=2, conv_padding=1, use_relu=True, pool="avg", next_stride=1
     )
     assert pipelines[WITH_POOLING] == with_pooling(
-        IDENTITY, 2, 1, use_relu=True, pool="avg", next_stride=1
+        IDENTITY, conv_stride=2, conv_padding=1, use_relu=True, pool="avg", next_stride=1
     )
-    assert pipelines[WITHOUT_POOLING] == without_pooling(IDENTITY, 2, 1, True, next_stride=1)
+    assert pipelines[WITHOUT_POOLING] == without_pooling(
+        IDENTITY, conv_stride=2, conv_padding=1, use_relu=True, next_stride=1
+    )
     assert pipelines[WITH_POOLING][:2] == pipelines[WITHOUT_POOLING][:2]
     assert pipelines[WITH_POOLING][-2:] == pipelines[WITHOUT_POOLING][-2:]
 

@@ -18,7 +18,7 @@ array([[2., 2.],
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -44,6 +44,7 @@ __all__ = [
     "GlobalPool",
     "Layer",
     "Stage",
+    "LayerSettings",
     "run_pipeline",
     "with_pooling",
     "without_pooling",
@@ -251,45 +252,86 @@ def run_pipeline(pipeline: tuple[Layer, ...], x: np.ndarray) -> list[Stage]:
     return stages
 
 
-def _front(kernel, conv_stride: Pair, conv_padding: Pair, use_relu: bool) -> tuple[Layer, ...]:
-    conv = Conv(tuple(tuple(float(v) for v in row) for row in kernel), conv_stride, conv_padding)
-    return (conv, ReLU()) if use_relu else (conv,)
+@dataclass(frozen=True)
+class LayerSettings:
+    """Every setting of the layers the page compares: the one place that lists them.
+
+    The pipeline builders, the PyTorch snippet, the view state and the experiment all take
+    one of these (or a kernel plus keyword changes, read by :meth:`of`), so a new setting
+    is added here once. ``kernel`` is stored as a tuple of tuples of floats: hashable, so a
+    settings object can key a cache.
+
+    >>> s = LayerSettings([[1, 0]], pool="avg")
+    >>> s.kernel, s.pool, s.next_stride
+    (((1.0, 0.0),), 'avg', 2)
+    >>> LayerSettings.of(s, next_stride=1).next_stride
+    1
+    """
+
+    kernel: tuple[tuple[float, ...], ...]
+    conv_stride: Pair = 1
+    conv_padding: Pair = 0
+    use_relu: bool = False
+    pool: str = "max"
+    pool_size: Pair = 2
+    pool_stride: Pair = 2
+    next_stride: Pair = 2
+    next_padding: Pair = 0
+    global_kind: str = "max"
+
+    def __post_init__(self) -> None:
+        kernel = tuple(tuple(float(v) for v in row) for row in np.asarray(self.kernel, float))
+        object.__setattr__(self, "kernel", kernel)
+
+    @classmethod
+    def of(cls, kernel_or_settings=None, **changes) -> LayerSettings:
+        """Settings from a :class:`LayerSettings` or a kernel, with ``changes`` applied.
+
+        >>> LayerSettings.of([[1.0]], use_relu=True).use_relu
+        True
+        >>> LayerSettings.of([[1.0]], pooling=2)
+        Traceback (most recent call last):
+        ...
+        poolviz.core.checks.PoolvizError: unknown layer setting(s): pooling; allowed: kernel, conv_stride, conv_padding, use_relu, pool, pool_size, pool_stride, next_stride, next_padding, global_kind
+        """
+        allowed = tuple(f.name for f in fields(cls))
+        unknown = sorted(set(changes) - set(allowed))
+        if unknown:
+            raise PoolvizError(
+                f"unknown layer setting(s): {', '.join(unknown)}; allowed: {', '.join(allowed)}"
+            )
+        if kernel_or_settings is None:  # every field, the kernel too, given by name
+            return cls(**changes)
+        if isinstance(kernel_or_settings, cls):
+            return replace(kernel_or_settings, **changes) if changes else kernel_or_settings
+        return cls(kernel_or_settings, **changes)
+
+    def front(self) -> tuple[Layer, ...]:
+        """The first conv, and the ReLU when it is on: shared by every pipeline."""
+        conv = Conv(self.kernel, self.conv_stride, self.conv_padding)
+        return (conv, ReLU()) if self.use_relu else (conv,)
 
 
-def with_pooling(
-    kernel,
-    conv_stride: Pair = 1,
-    conv_padding: Pair = 0,
-    use_relu: bool = False,
-    pool: str = "max",
-    pool_size: Pair = 2,
-    pool_stride: Pair = 2,
-    next_stride: Pair = 2,
-    next_padding: Pair = 0,
-    global_kind: str = "max",
-) -> tuple[Layer, ...]:
-    """conv → [ReLU] → local pool → conv 2×2 all-ones (the next layer) → global pool."""
-    return _front(kernel, conv_stride, conv_padding, use_relu) + (
-        Pool(pool, pool_size, pool_stride),
-        Conv(NEXT_KERNEL, next_stride, next_padding),
-        GlobalPool(global_kind),
+def with_pooling(settings, **changes) -> tuple[Layer, ...]:
+    """conv → [ReLU] → local pool → conv 2×2 all-ones (the next layer) → global pool.
+
+    ``settings`` is a :class:`LayerSettings` or a kernel; ``changes`` are its fields.
+    """
+    s = LayerSettings.of(settings, **changes)
+    return s.front() + (
+        Pool(s.pool, s.pool_size, s.pool_stride),
+        Conv(NEXT_KERNEL, s.next_stride, s.next_padding),
+        GlobalPool(s.global_kind),
     )
 
 
-def without_pooling(
-    kernel,
-    conv_stride: Pair = 1,
-    conv_padding: Pair = 0,
-    use_relu: bool = False,
-    next_stride: Pair = 2,
-    next_padding: Pair = 0,
-    global_kind: str = "max",
-) -> tuple[Layer, ...]:
-    """What the question proposes: conv → [ReLU] → conv 2×2 all-ones → global pool."""
-    return _front(kernel, conv_stride, conv_padding, use_relu) + (
-        Conv(NEXT_KERNEL, next_stride, next_padding),
-        GlobalPool(global_kind),
-    )
+def without_pooling(settings, **changes) -> tuple[Layer, ...]:
+    """What the question proposes: conv → [ReLU] → conv 2×2 all-ones → global pool.
+
+    The pool fields of the settings are not used.
+    """
+    s = LayerSettings.of(settings, **changes)
+    return s.front() + (Conv(NEXT_KERNEL, s.next_stride, s.next_padding), GlobalPool(s.global_kind))
 
 
 def _layer_stride(layer: Layer) -> tuple[int, int]:

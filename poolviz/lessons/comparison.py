@@ -23,7 +23,14 @@ import numpy as np
 from poolviz.core.checks import PoolvizError
 from poolviz.core.ops import shift
 from poolviz.core.patterns import book_inputs
-from poolviz.core.pipeline import Layer, check_grid, run_pipeline, with_pooling, without_pooling
+from poolviz.core.pipeline import (
+    Layer,
+    LayerSettings,
+    check_grid,
+    run_pipeline,
+    with_pooling,
+    without_pooling,
+)
 
 __all__ = [
     "WITH_POOLING",
@@ -60,28 +67,14 @@ class PipelineRun:
         return self.error is None
 
 
-def standard_pipelines(
-    kernel,
-    conv_stride=1,
-    conv_padding=0,
-    use_relu: bool = False,
-    pool: str = "max",
-    pool_size=2,
-    pool_stride=2,
-    next_stride=2,
-    next_padding=0,
-) -> dict[str, tuple[Layer, ...]]:
-    """The two pipelines of the question, sharing the first conv and the next layer."""
-    front = dict(
-        kernel=kernel, conv_stride=conv_stride, conv_padding=conv_padding, use_relu=use_relu
-    )
-    tail = dict(next_stride=next_stride, next_padding=next_padding)
-    return {
-        WITH_POOLING: with_pooling(
-            **front, pool=pool, pool_size=pool_size, pool_stride=pool_stride, **tail
-        ),
-        WITHOUT_POOLING: without_pooling(**front, **tail),
-    }
+def standard_pipelines(settings=None, **changes) -> dict[str, tuple[Layer, ...]]:
+    """The two pipelines of the question, sharing the first conv and the next layer.
+
+    ``settings`` is a :class:`~poolviz.core.pipeline.LayerSettings` or a kernel, with
+    ``changes`` to its fields.
+    """
+    s = LayerSettings.of(settings, **changes)
+    return {WITH_POOLING: with_pooling(s), WITHOUT_POOLING: without_pooling(s)}
 
 
 def compare(

@@ -64,7 +64,7 @@ from poolviz.core import limits
 from poolviz.core.checks import PoolvizError, as_shifts, show
 from poolviz.core.invariance import count_distinct, neighbour_shifts, sweep_shifts
 from poolviz.core.ops import SHIFT_MODES, shift_stack
-from poolviz.core.pipeline import POOL_KINDS, Layer, check_grid, run_pipeline
+from poolviz.core.pipeline import POOL_KINDS, Layer, LayerSettings, check_grid, run_pipeline
 from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING, standard_pipelines
 
 __all__ = [
@@ -284,11 +284,15 @@ class ExperimentConfig:
         for pipeline in self.pipelines().values():
             run_pipeline(pipeline, np.zeros((1, grid, grid)))
 
-    def pipelines(self) -> dict[str, tuple[Layer, ...]]:
-        """The two pipelines of the question, "with pooling" first."""
-        return standard_pipelines(
+    def layers(self) -> LayerSettings:
+        """The layer settings the experiment uses (the rest keep their defaults)."""
+        return LayerSettings(
             self.kernel, pool=self.pool, pool_size=self.pool_size, pool_stride=self.pool_stride
         )
+
+    def pipelines(self) -> dict[str, tuple[Layer, ...]]:
+        """The two pipelines of the question, "with pooling" first."""
+        return standard_pipelines(self.layers())
 
     def motif_grid(self) -> np.ndarray:
         """The motif as a binary float array."""

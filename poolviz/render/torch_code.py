@@ -159,18 +159,11 @@ def _layer_code(layer: Any, kernel_name: str) -> str:
 
 def torch_snippet(
     pattern: Any,
-    kernel: Any,
-    conv_stride: Any = 1,
-    conv_padding: Any = 0,
-    use_relu: bool = False,
-    pool: str = "max",
-    pool_size: Any = 2,
-    pool_stride: Any = 2,
-    next_stride: Any = 2,
-    next_padding: Any = 0,
+    settings: Any = None,
     dx: int = 0,
     dy: int = 0,
     mode: str = "zero",
+    **changes: Any,
 ) -> str:
     """The current view as a runnable PyTorch script (float64 throughout).
 
@@ -182,7 +175,8 @@ def torch_snippet(
     ``name`` in ("with pooling", "without pooling"), ``which`` in ("original",
     "shifted"), ``stage`` as in :func:`poolviz.lessons.comparison.compare` (0 = the input).
 
-    Arguments are those of :func:`poolviz.lessons.comparison.standard_pipelines` plus the shift.
+    ``settings`` (a :class:`~poolviz.core.pipeline.LayerSettings` or a kernel) and
+    ``changes`` are those of :func:`poolviz.lessons.comparison.standard_pipelines`.
     When a pipeline cannot run on the pattern, the script starts with a comment saying
     so (PyTorch then raises the matching error).
     """
@@ -191,17 +185,7 @@ def torch_snippet(
         raise PoolvizError(f"`pattern` must be a single (H, W) grid; got shape {x.shape}")
     dx, dy = as_int(dx, "dx"), as_int(dy, "dy")
     mode = as_choice(mode, "mode", SHIFT_MODES)
-    pipelines = standard_pipelines(
-        kernel,
-        conv_stride=conv_stride,
-        conv_padding=conv_padding,
-        use_relu=use_relu,
-        pool=pool,
-        pool_size=pool_size,
-        pool_stride=pool_stride,
-        next_stride=next_stride,
-        next_padding=next_padding,
-    )
+    pipelines = standard_pipelines(settings, **changes)
     runs = compare(x, pipelines, dx=dx, dy=dy, mode=mode)
     h, w = x.shape
     first = pipelines[WITH_POOLING][0]

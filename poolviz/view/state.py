@@ -58,6 +58,7 @@ from poolviz.core.limits import (
     PAGE_MAX_GRID,
     PAGE_MAX_KERNEL,
 )
+from poolviz.core.pipeline import LayerSettings
 from poolviz.core.text import SHOWN_CHARS, quote_user_text, show_user_text
 
 __all__ = [
@@ -288,24 +289,23 @@ class ViewState:
             dy=min(max(self.dy, -h), h),
         )
 
-    def layer_settings(self) -> dict[str, Any]:
-        """The layer settings as keyword arguments of ``comparison.standard_pipelines``
-        (and of ``torch_code.torch_snippet``).
+    def layer_settings(self) -> LayerSettings:
+        """The layer settings of this view, as the pipelines, the snippet and exports take them.
 
-        >>> sorted(DEFAULT.layer_settings())[:3]
-        ['conv_padding', 'conv_stride', 'kernel']
+        >>> DEFAULT.layer_settings().next_stride
+        2
         """
-        return {
-            "kernel": self.kernel,
-            "conv_stride": self.conv_stride,
-            "conv_padding": self.conv_padding,
-            "use_relu": self.relu,
-            "pool": self.pool,
-            "pool_size": self.pool_size,
-            "pool_stride": self.pool_stride,
-            "next_stride": self.next_stride,
-            "next_padding": self.next_padding,
-        }
+        return LayerSettings(
+            kernel=self.kernel,
+            conv_stride=self.conv_stride,
+            conv_padding=self.conv_padding,
+            use_relu=self.relu,
+            pool=self.pool,
+            pool_size=self.pool_size,
+            pool_stride=self.pool_stride,
+            next_stride=self.next_stride,
+            next_padding=self.next_padding,
+        )
 
     def with_kernel(self, array: Any) -> ViewState:
         """Return a copy using ``array`` as the convolution kernel.

@@ -200,7 +200,7 @@ UPLOADS = {
 def with_pooling_maps(dx: int) -> list[np.ndarray]:
     view = view_state.DEFAULT
     settings = view.layer_settings()
-    run = compare(BOOK, standard_pipelines(**settings), dx, view.dy, view.mode)[WITH_POOLING]
+    run = compare(BOOK, standard_pipelines(settings), dx, view.dy, view.mode)[WITH_POOLING]
     return [np.atleast_2d(m) for m in run.original[1:]] + [
         np.atleast_2d(m) for m in run.shifted[1:]
     ]

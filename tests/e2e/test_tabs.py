@@ -38,7 +38,7 @@ from .helpers import (
 
 DEFAULT = view_state.DEFAULT
 BOOK = DEFAULT.pattern_array()
-PIPELINE = standard_pipelines(**DEFAULT.layer_settings())[WITH_POOLING]
+PIPELINE = standard_pipelines(DEFAULT.layer_settings())[WITH_POOLING]
 RECEPTIVE = '[class*="st-key-receptive_"]'  # a new chart key after each click
 WINDOW_FIG = ".st-key-window_fig"
 EXPERIMENT_FIG = ".st-key-experiment_fig"
