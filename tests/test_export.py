@@ -10,13 +10,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from poolviz.core.invariance import changed_cells, changed_mask
 from poolviz.core.text import format_grid, format_value
 from poolviz.lessons.comparison import PipelineRun
 from poolviz.render.export import (
     CSV_HEADER,
     OUTLINE_COLOR,
-    changed_cells,
-    changed_mask,
     comparison_csv,
     comparison_json,
     comparison_png,

@@ -2,10 +2,12 @@
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from poolviz.core.invariance import changed_mask
 from poolviz.core.ops import shift
 from poolviz.core.patterns import make_preset
 from poolviz.core.pipeline import run_pipeline
@@ -50,6 +52,19 @@ def test_the_page_embeds_the_data_inertly():
     data["pipelines"][0]["name"] = "</script><script>alert(1)</script>"
     html = scrub_html(data, True, dx=1, dy=0)
     assert "</script><script>alert(1)" not in html
-    payload = re.search(r"const DATA = (\{.*?\});\n", html).group(1)
-    assert json.loads(payload)["pipelines"][0]["name"].startswith("</script>")
+    payload = re.search(r'id="poolviz-data">(\{.*?\})</script>', html).group(1)
+    assert json.loads(payload)["data"]["pipelines"][0]["name"].startswith("</script>")
     assert page_height(data) > 100
+
+
+def test_changed_marks_come_from_the_one_rule():
+    x = make_preset("book")
+    data = scrub_data(x, standard_pipelines(((1.0,),)), radius=1)
+    for entry in data["pipelines"]:
+        for stage in entry["stages"]:
+            base = np.array(stage["original"])
+            for moved, changed in zip(stage["shifted"], stage["changed"], strict=True):
+                want = changed_mask(base, np.array(moved))
+                assert np.array_equal(np.array(changed, bool), want)
+    js = (Path(scrub_html.__code__.co_filename).parent / "assets" / "scrub.js").read_text()
+    assert "TOLERANCE" not in js and "s.changed[k]" in js

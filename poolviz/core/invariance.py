@@ -32,6 +32,7 @@ __all__ = [
     "one_pixel_summary",
     "count_distinct",
     "changed_mask",
+    "changed_cells",
 ]
 
 SWEEP_AXES = ("dx", "dy", "grid")
@@ -78,10 +79,52 @@ def sweep_shifts(axis: str, height: int, width: int, radius: int | None = None) 
     return np.stack([grid_y.ravel(), grid_x.ravel()], axis=1)
 
 
-def changed_mask(reference: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """Cells where ``other`` differs from ``reference`` beyond float rounding."""
-    scale = np.maximum(np.abs(reference).max(initial=0.0), np.abs(other).max(initial=0.0))
-    return np.abs(other - reference) > RELATIVE_TOLERANCE * max(1.0, float(scale))
+def changed_mask(reference: np.ndarray, other: np.ndarray) -> np.ndarray | None:
+    """Cells where ``other`` differs from ``reference`` beyond float rounding: the one
+    "changed cell" rule of every figure, sentence, export, sweep and browser mark.
+
+    A cell counts as changed when ``abs(other - reference) > RELATIVE_TOLERANCE *
+    max(1, m)``, ``m`` the largest magnitude in the two maps compared, so noise from a
+    different summation order does not count. ``other`` may stack several maps on leading
+    axes, shape ``(..., *reference.shape)``: each is compared with ``reference`` on its
+    own scale, so a sweep over every shift is one call. ``None`` when the cell shapes
+    differ (there is nothing to compare cell by cell).
+
+    Examples
+    --------
+    >>> changed_mask(np.array([[1.0, 2.0]]), np.array([[1.0, 2.5]])).tolist()
+    [[False, True]]
+    >>> changed_mask(np.array([1.0]), np.array([1.0, 2.0])) is None
+    True
+    >>> changed_mask(np.array(2.0), np.array([2.0, 2.0 + 1e-12, 3.0])).tolist()
+    [False, False, True]
+    """
+    a = np.asarray(reference, dtype=np.float64)
+    b = np.asarray(other, dtype=np.float64)
+    if b.ndim < a.ndim or b.shape[b.ndim - a.ndim :] != a.shape:
+        return None
+    cells = tuple(range(b.ndim - a.ndim, b.ndim))
+    scale = np.maximum(np.abs(a).max(initial=0.0), np.abs(b).max(axis=cells, initial=0.0))
+    scale = np.expand_dims(np.maximum(scale, 1.0), cells)
+    return np.abs(b - a) > RELATIVE_TOLERANCE * scale
+
+
+def changed_cells(original: np.ndarray, shifted: np.ndarray) -> int:
+    """How many cells of ``shifted`` differ from ``original`` by :func:`changed_mask`.
+
+    When the shapes differ, every cell of the larger map counts as changed.
+
+    Examples
+    --------
+    >>> changed_cells(np.zeros((2, 2)), np.eye(2))
+    2
+    >>> changed_cells(np.array(1.0), np.array(1.0 + 1e-12))
+    0
+    """
+    mask = changed_mask(original, shifted)
+    if mask is None or np.shape(original) != np.shape(shifted):
+        return max(np.size(original), np.size(shifted))
+    return int(np.count_nonzero(mask))
 
 
 @dataclass(frozen=True)
@@ -146,9 +189,8 @@ def sweep(
     for index, (stage, stride) in enumerate(zip(stages, strides, strict=False)):
         base, moved = stage.maps[0], stage.maps[1:]
         stage_ndim = base.ndim
-        scale = max(1.0, float(np.abs(stage.maps).max(initial=0.0)))
         diff = moved - base
-        changed = np.abs(diff) > RELATIVE_TOLERANCE * scale
+        changed = changed_mask(base, moved)
         cell_axes = tuple(range(1, 1 + stage_ndim))
         fraction[index] = changed.mean(axis=cell_axes) if cell_axes else changed
         base_norm = _norms(base, stage_ndim)

@@ -33,16 +33,14 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from poolviz.core import invariance
 from poolviz.core.checks import PoolvizError
+from poolviz.core.invariance import changed_cells, changed_mask
 from poolviz.core.text import format_grid, format_value
 from poolviz.lessons.comparison import PipelineRun
 
 __all__ = [
     "OUTLINE_COLOR",
     "CSV_HEADER",
-    "changed_mask",
-    "changed_cells",
     "comparison_png",
     "comparison_json",
     "comparison_csv",
@@ -86,47 +84,6 @@ _COL_GAP = 18
 _ROW_GAP = 10
 _ERROR_WIDTH = 360  # width of the text area of a panel that shows an error
 
-
-
-# --- changed cells -------------------------------------------------------------------------
-
-
-def changed_mask(original: np.ndarray, shifted: np.ndarray) -> np.ndarray | None:
-    """Where ``shifted`` differs from ``original``, or ``None`` when the shapes differ.
-
-    A cell counts as changed when ``abs(diff) > 1e-9 * max(1, max abs)`` over both maps,
-    so floating-point noise from a different summation order does not count.
-
-    Examples
-    --------
-    >>> changed_mask(np.array([[1.0, 2.0]]), np.array([[1.0, 2.5]])).tolist()
-    [[False, True]]
-    >>> changed_mask(np.array([1.0]), np.array([1.0, 2.0])) is None
-    True
-    """
-    a = np.asarray(original, dtype=np.float64)
-    b = np.asarray(shifted, dtype=np.float64)
-    if a.shape != b.shape:
-        return None
-    return invariance.changed_mask(a, b)
-
-
-def changed_cells(original: np.ndarray, shifted: np.ndarray) -> int:
-    """How many cells of ``shifted`` differ from ``original``.
-
-    When the shapes differ, every cell of the larger map counts as changed.
-
-    Examples
-    --------
-    >>> changed_cells(np.zeros((2, 2)), np.eye(2))
-    2
-    >>> changed_cells(np.array(1.0), np.array(1.0 + 1e-12))
-    0
-    """
-    mask = changed_mask(original, shifted)
-    if mask is None:
-        return max(np.size(original), np.size(shifted))
-    return int(np.count_nonzero(mask))
 
 
 # --- JSON and CSV --------------------------------------------------------------------------

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 
 from poolviz.core.checks import PoolvizError
-from poolviz.core.invariance import RELATIVE_TOLERANCE
+from poolviz.core.invariance import changed_mask
 from poolviz.core.ops import shift_stack
 from poolviz.core.pipeline import Layer, check_grid, run_pipeline
 
@@ -37,6 +38,7 @@ __all__ = [
     "page_height",
 ]
 
+_ASSETS = Path(__file__).with_name("assets")  # the page, its CSS and JS, as real files
 MAX_SCRUB_RADIUS = 8  # (2*8+1)**2 = 289 shifted inputs at most
 MAX_SCRUB_VALUES = 250_000  # numbers shipped to the browser at most (about 1.5 MB of JSON)
 
@@ -72,8 +74,7 @@ def scrub_data(
     ``labels``, and per stage the ``original`` map, the ``shifted`` maps (row-major over
     dy then dx) and one colour range ``[lo, hi]`` shared by every shift, so colours stay put
     while scrubbing. A pipeline that cannot run has an ``error`` instead. The page marks a
-    cell changed where it differs from the original by more than ``TOLERANCE`` times the
-    stage's scale, as ``invariance.changed_mask`` does.
+    cell changed where ``changed`` (by :func:`~poolviz.core.invariance.changed_mask`) says so.
     """
     x = check_grid(x)
     if x.ndim != 2:
@@ -104,6 +105,7 @@ def scrub_data(
                 {
                     "original": _rounded(base),
                     "shifted": _rounded(moved),
+                    "changed": changed_mask(base, moved).astype(int).tolist(),
                     "range": [min(lo, 0.0), max(hi, 1e-12)],
                 }
             )
@@ -111,128 +113,30 @@ def scrub_data(
     return out
 
 
-_PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><style>
-body{font-family:"Source Sans Pro",sans-serif;margin:0;color:#31333f;background:#fff}
-.bar{display:flex;flex-wrap:wrap;gap:12px 24px;align-items:center;margin:4px 0 8px}
-.bar label{font-size:14px;white-space:nowrap}
-.bar input{width:180px;vertical-align:middle}
-.pipe{margin:4px 0 10px}
-.pipe h4{margin:4px 0;font-size:15px}
-canvas{display:block;max-width:100%}
-#status{font-size:12px;color:#808495}
-</style></head><body>
-<div class="bar">
-<label>dx <input id="dx" type="range" min="0" max="0" step="1"> <b id="dxv"></b></label>
-<label>dy <input id="dy" type="range" min="0" max="0" step="1"> <b id="dyv"></b></label>
-<span id="status"></span>
-</div>
-<div id="pipes"></div>
-<script>
-const DATA = __DATA__;
-const SHOW_VALUES = __SHOW__;
-const TOLERANCE = __TOL__;
-const pipesEl = document.getElementById("pipes");
-const dxEl = document.getElementById("dx"), dyEl = document.getElementById("dy");
-const nx = DATA.dxs.length, ny = DATA.dys.length;
-dxEl.max = nx - 1; dyEl.max = ny - 1;
-dxEl.value = DATA.dxs.indexOf(__DX__); dyEl.value = DATA.dys.indexOf(__DY__);
-if (dxEl.value < 0) dxEl.value = Math.floor(nx / 2);
-if (dyEl.value < 0) dyEl.value = Math.floor(ny / 2);
-function colour(v, lo, hi) {
-  if (lo < 0) {  // diverging, zero in the middle
-    const m = Math.max(-lo, hi) || 1, t = Math.max(-1, Math.min(1, v / m));
-    const a = Math.abs(t), base = t < 0 ? [33, 102, 172] : [178, 24, 43];
-    return [255 + (base[0] - 255) * a, 255 + (base[1] - 255) * a, 255 + (base[2] - 255) * a];
-  }
-  const t = hi > 0 ? Math.max(0, Math.min(1, v / hi)) : 0;
-  return [247 + (8 - 247) * t, 251 + (48 - 251) * t, 255 + (107 - 255) * t];
-}
-function fmt(v) {
-  if (Math.abs(v - Math.round(v)) < 1e-9) return String(Math.round(v) === 0 ? 0 : Math.round(v));
-  return String(Math.round(v * 100) / 100);
-}
-const views = [];
-for (const p of DATA.pipelines) {
-  const box = document.createElement("div"); box.className = "pipe";
-  const h = document.createElement("h4"); h.textContent = p.name; box.appendChild(h);
-  if (p.error) { const e = document.createElement("div"); e.textContent = p.error; box.appendChild(e); pipesEl.appendChild(box); continue; }
-  const stages = p.stages.map((s, i) => ({...s, label: p.labels[i], h: s.original.length, w: s.original[0].length}));
-  const widest = Math.max(...stages.map(s => s.w)), tallest = Math.max(...stages.map(s => s.h));
-  const avail = Math.max(300, (document.body.clientWidth || 600) - 10);
-  const totalCols = stages.reduce((n, s) => n + s.w, 0) + stages.length;
-  const cell = Math.max(6, Math.min(30, Math.floor(avail / totalCols)));
-  const canvas = document.createElement("canvas");
-  const width = totalCols * cell, height = (2 * tallest + 3) * cell + 20;
-  const ratio = window.devicePixelRatio || 1;
-  canvas.width = width * ratio; canvas.height = height * ratio;
-  canvas.style.width = width + "px"; canvas.style.height = height + "px";
-  box.appendChild(canvas); pipesEl.appendChild(box);
-  views.push({p, stages, cell, tallest, canvas, ctx: canvas.getContext("2d"), ratio, width, height});
-}
-function drawMap(ctx, map, base, x0, y0, cell, lo, hi) {
-  for (let r = 0; r < map.length; r++) for (let c = 0; c < map[r].length; c++) {
-    const [R, G, B] = colour(map[r][c], lo, hi);
-    ctx.fillStyle = `rgb(${R | 0},${G | 0},${B | 0})`;
-    ctx.fillRect(x0 + c * cell, y0 + r * cell, cell - 1, cell - 1);
-    if (SHOW_VALUES && cell >= 14) {
-      const lum = 0.299 * R + 0.587 * G + 0.114 * B;
-      ctx.fillStyle = lum < 140 ? "#fff" : "#111";
-      ctx.fillText(fmt(map[r][c]), x0 + c * cell + cell / 2, y0 + r * cell + cell / 2);
-    }
-  }
-  if (base) {
-    const tol = TOLERANCE * Math.max(1, Math.abs(lo), Math.abs(hi));
-    ctx.strokeStyle = "#ff7f0e"; ctx.lineWidth = 2;
-    for (let r = 0; r < map.length; r++) for (let c = 0; c < map[r].length; c++)
-      if (Math.abs(map[r][c] - base[r][c]) > tol) ctx.strokeRect(x0 + c * cell + 1, y0 + r * cell + 1, cell - 3, cell - 3);
-  }
-}
-function draw() {
-  const t0 = performance.now();
-  const ix = +dxEl.value, iy = +dyEl.value, k = iy * nx + ix;
-  document.getElementById("dxv").textContent = DATA.dxs[ix];
-  document.getElementById("dyv").textContent = DATA.dys[iy];
-  for (const v of views) {
-    const ctx = v.ctx;
-    ctx.setTransform(v.ratio, 0, 0, v.ratio, 0, 0);
-    ctx.clearRect(0, 0, v.width, v.height);
-    ctx.textAlign = "center"; ctx.textBaseline = "middle";
-    let x0 = 0;
-    for (const s of v.stages) {
-      ctx.fillStyle = "#31333f"; ctx.font = "12px sans-serif";
-      let label = s.label;
-      while (label.length > 3 && ctx.measureText(label).width > (s.w + 0.8) * v.cell) label = label.slice(0, -2) + "…";
-      ctx.fillText(label, x0 + s.w * v.cell / 2, 8);
-      ctx.font = Math.max(8, Math.min(13, Math.floor(v.cell * 0.45))) + "px sans-serif";
-      drawMap(ctx, s.original, null, x0, 18, v.cell, s.range[0], s.range[1]);
-      drawMap(ctx, s.shifted[k], s.original, x0, 18 + (v.tallest + 1) * v.cell, v.cell, s.range[0], s.range[1]);
-      x0 += (s.w + 1) * v.cell;
-    }
-  }
-  const ms = performance.now() - t0;
-  document.body.dataset.drawMs = ms.toFixed(2);
-  document.body.dataset.draws = String((+document.body.dataset.draws || 0) + 1);
-  document.getElementById("status").textContent = "top: original, bottom: shifted; drawn in " + ms.toFixed(1) + " ms";
-}
-dxEl.addEventListener("input", draw); dyEl.addEventListener("input", draw);
-draw();
-</script></body></html>"""
+
+
+
+def _asset(name: str) -> str:
+    return (_ASSETS / name).read_text(encoding="utf-8")
 
 
 def scrub_html(data: dict, show_values: bool = True, dx: int = 0, dy: int = 0) -> str:
     """A self-contained HTML page that redraws ``scrub_data`` for the chosen shift instantly.
 
+    The page, its CSS and its JS are real files in ``render/assets``; the data goes in as
+    one JSON script element (``<`` escaped, so no value can close the element), which the
+    script parses.
+
     >>> "<script>" in scrub_html({"dys": [0], "dxs": [0], "pipelines": []})
     True
     """
-    payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
+    config = {"data": data, "show_values": bool(show_values), "dx": int(dx), "dy": int(dy)}
+    payload = json.dumps(config, separators=(",", ":")).replace("<", "\\u003c")
     return (
-        _PAGE.replace("__DATA__", payload)
-        .replace("__SHOW__", "true" if show_values else "false")
-        .replace("__DX__", str(int(dx)))
-        .replace("__DY__", str(int(dy)))
-        .replace("__TOL__", repr(max(RELATIVE_TOLERANCE, 1e-6)))
+        _asset("scrub.html")
+        .replace("__CSS__", _asset("scrub.css"))
+        .replace("__JS__", _asset("scrub.js"))
+        .replace("__DATA__", payload)
     )
 
 
