@@ -689,7 +689,7 @@ def draw_distinct_and_classic(view: view_state.ViewState) -> None:
     st.markdown("**What the next layer sees:**")
     lines = []
     for what, (counts, n) in distinct_counts(compute_key(view), radius).items():
-        lines += narrative.describe_distinct(counts, n, what)
+        lines += narrative.describe_distinct(counts, n, what, pipelines_for(compute_key(view)))
     st.caption(f"'All' means every shift of at most {radius} pixels along each axis.")
     st.markdown("\n".join(f"- {markdown_escape(line)}" for line in lines))
     st.markdown("**The classic number, computed:**")

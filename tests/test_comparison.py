@@ -9,7 +9,14 @@ from poolviz.core.checks import PoolvizError
 from poolviz.core.kernels import make_kernel
 from poolviz.core.ops import shift
 from poolviz.core.patterns import make_preset
-from poolviz.core.pipeline import Conv, GlobalPool, run_pipeline, with_pooling, without_pooling
+from poolviz.core.pipeline import (
+    Conv,
+    GlobalPool,
+    Pool,
+    run_pipeline,
+    with_pooling,
+    without_pooling,
+)
 from poolviz.lessons.comparison import (
     WITH_POOLING,
     WITHOUT_POOLING,
@@ -139,24 +146,34 @@ def test_standard_pipelines_share_front_and_tail():
 
 def test_next_layer_index_standard_pipelines():
     runs = compare(make_preset("book"), standard_pipelines(IDENTITY, use_relu=True))
-    assert next_layer_index(runs[WITH_POOLING].labels) == 3  # the max-pool after ReLU
+    assert next_layer_index(runs[WITH_POOLING].layers) == 3  # the max-pool after ReLU
     assert runs[WITH_POOLING].labels[3] == "max-pool 2×2 /2"
-    assert next_layer_index(runs[WITHOUT_POOLING].labels) == 2  # the ReLU
+    assert next_layer_index(runs[WITHOUT_POOLING].layers) == 2  # the ReLU
     assert runs[WITHOUT_POOLING].labels[2] == "ReLU"
 
 
-def test_next_layer_index_doctest_labels():
-    labels = ("input", "conv 1×1", "max-pool 2×2 /2", "conv 2×2 /2", "global max")
-    assert next_layer_index(labels) == 2
+def test_next_layer_index_doctest_layers():
+    layers = (None, Conv(((1.0,),)), Pool("max"), Conv(((1.0, 1.0), (1.0, 1.0)), 2), GlobalPool())
+    assert next_layer_index(layers) == 2
 
 
 def test_next_layer_index_uses_the_last_conv():
-    labels = ("input", "conv 3×3", "conv 3×3", "avg-pool 2×2 /2", "conv 2×2", "global avg")
-    assert next_layer_index(labels) == 3
+    k3 = ((1.0,) * 3,) * 3
+    layers = (None, Conv(k3), Conv(k3), Pool("avg"), Conv(((1.0, 1.0),) * 2), GlobalPool("avg"))
+    assert next_layer_index(layers) == 3
+
+
+def test_next_layer_index_finds_stages_by_layer_not_by_label():
+    # A stage whose label starts with "conv" but whose layer is a pool is not a conv.
+    run = compare(make_preset("book"), standard_pipelines(IDENTITY))[WITH_POOLING]
+    assert [type(layer).__name__ for layer in run.layers] == [
+        "NoneType", "Conv", "Pool", "Conv", "GlobalPool"
+    ]
+    assert next_layer_index(run.layers) == 2
 
 
 def test_next_layer_index_rejects_fewer_than_two_convs():
-    with pytest.raises(PoolvizError, match=r"`labels` must hold two conv stages"):
-        next_layer_index(("input", "conv 1×1", "global max"))
-    with pytest.raises(PoolvizError, match=r"`labels` must hold two conv stages"):
-        next_layer_index(tuple(s.label for s in run_pipeline((GlobalPool(),), np.zeros((4, 4)))))
+    with pytest.raises(PoolvizError, match=r"`layers` must hold two conv stages"):
+        next_layer_index((None, Conv(((1.0,),)), GlobalPool()))
+    with pytest.raises(PoolvizError, match=r"`layers` must hold two conv stages"):
+        next_layer_index(tuple(s.layer for s in run_pipeline((GlobalPool(),), np.zeros((4, 4)))))

@@ -24,6 +24,7 @@ from poolviz.core.checks import PoolvizError
 from poolviz.core.ops import shift
 from poolviz.core.patterns import book_inputs
 from poolviz.core.pipeline import (
+    Conv,
     Layer,
     LayerSettings,
     check_grid,
@@ -61,6 +62,7 @@ class PipelineRun:
     original: tuple[np.ndarray, ...]
     shifted: tuple[np.ndarray, ...]
     error: str | None = None
+    layers: tuple[Layer | None, ...] = ()  # each stage's layer, None for the input
 
     @property
     def ok(self) -> bool:
@@ -99,7 +101,12 @@ def compare(
             stages = run_pipeline(pipeline, pair)
         except PoolvizError as error:
             runs[name] = PipelineRun(
-                name, tuple(layer.label for layer in pipeline), (), (), str(error)
+                name,
+                tuple(layer.label for layer in pipeline),
+                (),
+                (),
+                str(error),
+                (None, *pipeline),
             )
             continue
         runs[name] = PipelineRun(
@@ -107,19 +114,24 @@ def compare(
             tuple(s.label for s in stages),
             tuple(s.maps[0] for s in stages),
             tuple(s.maps[1] for s in stages),
+            layers=tuple(s.layer for s in stages),
         )
     return runs
 
 
-def next_layer_index(labels: tuple[str, ...]) -> int:
+def next_layer_index(layers: tuple[Layer | None, ...]) -> int:
     """Index of the stage that feeds the next layer (the one before the last conv).
 
-    >>> next_layer_index(('input', 'conv 1×1', 'max-pool 2×2 /2', 'conv 2×2 /2', 'global max'))
+    ``layers`` holds each stage's layer (``None`` for the input), as
+    :attr:`PipelineRun.layers` does: stages are found by their layer's type, never by label.
+
+    >>> from poolviz.core.pipeline import with_pooling
+    >>> next_layer_index((None,) + with_pooling(((1.0,),)))
     2
     """
-    convs = [i for i, label in enumerate(labels) if label.startswith("conv")]
+    convs = [i for i, layer in enumerate(layers) if isinstance(layer, Conv)]
     if len(convs) < 2:
-        raise PoolvizError(f"`labels` must hold two conv stages; got {labels!r}")
+        raise PoolvizError(f"`layers` must hold two conv stages; got {layers!r}")
     return convs[-1] - 1
 
 

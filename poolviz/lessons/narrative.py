@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from poolviz.core.invariance import StageSummary, changed_mask
+from poolviz.core.pipeline import Pool
 from poolviz.core.text import format_value
 from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING, PipelineRun, next_layer_index
 
@@ -72,7 +73,7 @@ def _shape_text(a: np.ndarray) -> str:
 def _pipeline_sentence(run: PipelineRun, lead: str) -> str:
     if not run.ok:
         return f"{lead}, the pipeline cannot run on this input: {run.error}"
-    feed = next_layer_index(run.labels)
+    feed = next_layer_index(run.layers)
     nxt = feed + 1
     source = run.original[feed]
     reads = f"the {run.labels[feed]} map ({_shape_text(source)})"
@@ -106,8 +107,8 @@ def explain_comparison(runs: Mapping[str, PipelineRun], dx: int, dy: int, mode: 
     glabel = with_run.labels[-1]
     g_with = changed_count(with_run.original[-1], with_run.shifted[-1])[0] == 0
     g_without = changed_count(without_run.original[-1], without_run.shifted[-1])[0] == 0
-    feed_with = next_layer_index(with_run.labels)
-    feed_without = next_layer_index(without_run.labels)
+    feed_with = next_layer_index(with_run.layers)
+    feed_without = next_layer_index(without_run.layers)
     stable_with = changed_count(with_run.original[feed_with], with_run.shifted[feed_with])[0] == 0
     stable_without = (
         changed_count(without_run.original[feed_without], without_run.shifted[feed_without])[0] == 0
@@ -171,7 +172,10 @@ def describe_aps(run: PipelineRun, size: int, stride: int) -> str | None:
     """Which polyphase component APS kept for the original and the shifted input, and ties."""
     from poolviz.core.ops import aps_choice  # local: only the APS view needs it
 
-    pool_index = next((i for i, label in enumerate(run.labels) if label.startswith("APS")), None)
+    pool_index = next(
+        (i for i, layer in enumerate(run.layers) if isinstance(layer, Pool) and layer.kind == "aps"),
+        None,
+    )
     if pool_index is None or not run.ok:
         return None
     feed = np.stack([run.original[pool_index - 1], run.shifted[pool_index - 1]])
@@ -218,21 +222,27 @@ def explain_book(book) -> list[str]:
 
 
 def describe_distinct(
-    counts: Mapping[str, Sequence[tuple[str, int]]], n_shifts: int, what: str
+    counts: Mapping[str, Sequence[tuple[str, int]]],
+    n_shifts: int,
+    what: str,
+    pipelines: Mapping[str, tuple],
 ) -> list[str]:
     """What the next layer sees: distinct maps of the stage it reads, per pipeline.
 
     ``counts`` maps a pipeline name to ``(stage label, distinct maps)`` rows, input first
-    and the global pool last, as ``experiment.distinct_map_counts`` returns them.
+    and the global pool last, as ``experiment.distinct_map_counts`` returns them;
+    ``pipelines`` holds the layers, which say where the next layer is.
 
+    >>> from poolviz.core.pipeline import with_pooling
     >>> describe_distinct({"with pooling": [("input", 4), ("conv 1×1", 4), ("max-pool 2×2 /2", 2),
-    ...                                     ("conv 2×2 /2", 2), ("global max", 1)]}, 4, "these")
+    ...                                     ("conv 2×2 /2", 2), ("global max", 1)]}, 4, "these",
+    ...                   {"with pooling": with_pooling(((1.0,),))})
     ['With pooling, the next layer (conv 2×2 /2) reads the max-pool 2×2 /2 map: 2 different maps across these 4 shifts.']
     """
     lines = []
     for name, rows in counts.items():
         labels = tuple(label for label, _ in rows)
-        feed = next_layer_index(labels)
+        feed = next_layer_index((None, *pipelines[name]))
         lines.append(
             f"{name[0].upper()}{name[1:]}, the next layer ({labels[feed + 1]}) reads the "
             f"{labels[feed]} map: {rows[feed][1]} different map{'s' if rows[feed][1] != 1 else ''} "
