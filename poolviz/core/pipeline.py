@@ -52,8 +52,9 @@ __all__ = [
     "check_grid",
 ]
 
-POOL_KINDS = ("max", "avg", "blur", "aps")
+# Each local pooling kind and the name its stage label starts with; the one list of kinds.
 POOL_NAMES = {"max": "max-pool", "avg": "avg-pool", "blur": "blur-pool", "aps": "APS max-pool"}
+POOL_KINDS = tuple(POOL_NAMES)
 NEXT_KERNEL = ((1.0, 1.0), (1.0, 1.0))
 
 Pair = int | tuple[int, int]

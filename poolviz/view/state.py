@@ -49,6 +49,7 @@ from urllib.parse import urlencode
 import numpy as np
 
 from poolviz.core.checks import PoolvizError
+from poolviz.core.invariance import SWEEP_AXES
 from poolviz.core.limits import (
     MAX_ABS_WEIGHT,
     MAX_PADDING,
@@ -58,8 +59,10 @@ from poolviz.core.limits import (
     PAGE_MAX_GRID,
     PAGE_MAX_KERNEL,
 )
-from poolviz.core.pipeline import LayerSettings
+from poolviz.core.ops import SHIFT_MODES
+from poolviz.core.pipeline import POOL_KINDS, LayerSettings
 from poolviz.core.text import SHOWN_CHARS, quote_user_text, show_user_text
+from poolviz.view import choices
 
 __all__ = [
     "TABS",
@@ -89,16 +92,12 @@ __all__ = [
     "query_string",
 ]
 
-TABS = ("explore", "invariance", "book", "windows", "experiment")
-MOTIF_CHOICES = (
-    "blob",
-    "square",
-    "ell",
-    "pattern",
-)  # "pattern": the current one, cropped to its ink
-MODES = ("zero", "wrap")
-POOLS = ("max", "avg", "blur", "aps")
-SWEEPS = ("dx", "dy", "grid")
+# The allowed values, from the one place each is defined (see poolviz.view.choices).
+TABS = tuple(choices.TABS)
+MOTIF_CHOICES = tuple(choices.MOTIF_TITLES)
+MODES = SHIFT_MODES
+POOLS = POOL_KINDS
+SWEEPS = SWEEP_AXES
 MAX_SEED = 2**31 - 1
 MAX_VALUE_CHARS = 3000  # longer values are refused before any parsing
 MAX_QUERY_CHARS = 2000  # every encoded state's query string stays below this
