@@ -1,0 +1,30 @@
+"""The book's example: Géron's A, B and C through max-pool and the 2×2 all-ones stride-2 filter."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from poolviz.render import figures
+from poolviz.view import choices
+from poolviz.view import state as view_state
+from ui.cached import book_results
+from ui.panels import bullets, guarded
+
+KEY = "book"
+TITLE = choices.TABS[KEY]
+
+
+def draw_book() -> None:
+    book, fig, lines = book_results()
+    st.markdown(
+        "Géron's *Hands-On Machine Learning* shows three 8×8 inputs: **A**, **B** = A shifted "
+        "one pixel right, **C** = A shifted two. Max-pooling 2×2 with stride 2 gives the same "
+        "map for A and B; C's is shifted one cell. Then the 2×2 all-ones filter with stride 2 "
+        "is applied to each pooled map. Everything below is computed live by `poolviz`."
+    )
+    st.plotly_chart(fig, key="book_fig", theme=None, config=figures.CONFIG)
+    st.markdown(bullets(lines))
+
+
+def render(view: view_state.ViewState) -> None:
+    guarded("The book's example", draw_book)

@@ -1,0 +1,191 @@
+"""The library's results for a view, cached across reruns and sessions.
+
+Keys are the fields the maps depend on (:func:`compute_key`), so switching a tab or the
+display does not recompute. Results are small numpy maps; figures are rebuilt per run from
+plain dicts (a few ms), which is cheaper than unpickling a cached plotly figure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import streamlit as st
+
+from poolviz.core import invariance, receptive, stepthrough
+from poolviz.core.checks import PoolvizError
+from poolviz.core.pipeline import run_pipeline
+from poolviz.lessons import classic, comparison, narrative
+from poolviz.lessons import experiment as exp
+from poolviz.render import figures, scrub
+from poolviz.view import state as view_state
+from poolviz.view.choices import GRID_SWEEP_RADIUS
+
+WINDOW_SPEEDS = {"slow": 900, "medium": 400, "fast": 120}  # ms per window position
+
+
+def pipelines_for(view: view_state.ViewState) -> dict:
+    return comparison.standard_pipelines(view.layer_settings())
+
+
+def compute_key(view: view_state.ViewState) -> view_state.ViewState:
+    """The fields the maps depend on (the tab, sweep axis and display do not)."""
+    return dataclasses.replace(
+        view, tab="explore", sweep="dx", show_values=True, seed=0, threshold=0.5
+    )
+
+
+# Results are small (numpy maps); figures are rebuilt per run from dicts (a few ms), which
+# is cheaper than unpickling a cached plotly figure.
+@st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
+def explore_results(key: view_state.ViewState):
+    runs = comparison.compare(np.array(key.pattern), pipelines_for(key), key.dx, key.dy, key.mode)
+    sentences = narrative.explain_comparison(runs, key.dx, key.dy, key.mode)
+    aps = (
+        narrative.describe_aps(runs[comparison.WITH_POOLING], key.pool_size, key.pool_stride)
+        if key.pool == "aps"
+        else None
+    )
+    return runs, sentences, aps
+
+
+def explore_figures(key: view_state.ViewState, show_values: bool):
+    runs, _, _ = explore_results(key)
+    grid = np.array(key.pattern)
+    out = {
+        name: figures.pipeline_figure(run, show_values) if run.ok else None
+        for name, run in runs.items()
+    }
+    out["input"] = figures.input_figure(
+        grid, "input: click cells to toggle", show_values, clickable=True
+    )
+    shifted = next((r.shifted[0] for r in runs.values() if r.ok), None)
+    out["shifted"] = (
+        None
+        if shifted is None
+        else figures.input_figure(
+            shifted,
+            f"shifted {narrative.describe_shift(key.dx, key.dy, key.mode)}",
+            show_values,
+            outline=invariance.changed_mask(grid, shifted),
+        )
+    )
+    return out
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def scrub_page(key: view_state.ViewState, show_values: bool) -> tuple[str, int, int]:
+    runs, _, _ = explore_results(key)
+    cells = sum(int(np.size(m)) for run in runs.values() for m in run.original)
+    radius = scrub.largest_radius(key.height, key.width, max(cells, 1), scrub.MAX_SCRUB_RADIUS)
+    data = scrub.scrub_data(np.array(key.pattern), pipelines_for(key), key.mode, radius)
+    dx = int(np.clip(key.dx, -radius, radius))
+    dy = int(np.clip(key.dy, -radius, radius))
+    return scrub.scrub_html(data, show_values, dx, dy), scrub.page_height(data), radius
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def sweep_results(key: view_state.ViewState, axis: str):
+    x = np.array(key.pattern)
+    radius = GRID_SWEEP_RADIUS if axis == "grid" else None
+    shifts = invariance.sweep_shifts(axis, x.shape[0], x.shape[1], radius)
+    sweeps, summaries, problems = {}, {}, {}
+    for name, pipeline in pipelines_for(key).items():
+        try:
+            sweeps[name] = invariance.sweep(x, pipeline, shifts, key.mode)
+            summaries[name] = {
+                n: invariance.one_pixel_summary(x, pipeline, key.mode, neighbours=n) for n in (4, 8)
+            }
+        except PoolvizError as error:
+            problems[name] = str(error)
+    return sweeps, summaries, problems
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def book_data():
+    return comparison.book_example()
+
+
+def book_results():
+    book = book_data()
+    fig = figures.book_figure(
+        book.inputs, book.pooled, book.next_maps, book.pool_label, book.next_label
+    )
+    return book, fig, narrative.explain_book(book)
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def distinct_counts(key: view_state.ViewState, radius: int):
+    x = np.array(key.pattern)
+    out = {}
+    for label, shifts in (
+        ("these", invariance.neighbour_shifts(4)),
+        ("all", exp.radius_shifts(radius)),
+    ):
+        counts = {}
+        for name, pipeline in pipelines_for(key).items():
+            try:
+                counts[name] = exp.distinct_map_counts(x, pipeline, shifts, key.mode)
+            except PoolvizError:
+                continue
+        out[label] = (counts, len(shifts))
+    return out
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def classic_sentence(height: int, width: int, size: int, stride: int, mode: str) -> str:
+    common = dict(
+        height=height, width=width, pool_size=size, pool_stride=stride, neighbours=8, mode=mode
+    )
+    whole = classic.unchanged_fraction_estimate(n_patterns=2000, density=0.5, **common)
+    cell = classic.unchanged_fraction_estimate(n_patterns=2000, density=0.5, per="cell", **common)
+    dot = classic.single_dot_unchanged_fraction(**common)
+    label = f"max-pool {size}×{size} /{stride}"
+    return narrative.describe_classic(
+        whole.mean, cell.mean, dot, 8, height, width, 0.5, label, mode
+    )
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def linked_cells(key: view_state.ViewState, name: str, selected: tuple[int, int, int] | None):
+    pipeline = pipelines_for(key)[name]
+    x = np.array(key.pattern)
+    stages = run_pipeline(pipeline, x)
+    labels = [s.label for s in stages]
+    maps = [s.maps for s in stages]
+    masks: list = [None] * len(stages)
+    arithmetic = None
+    if selected is not None:
+        stage, row, col = selected
+        if stage == 0:
+            masks = receptive.downstream_masks(pipeline, x, row, col)
+        else:
+            masks = receptive.upstream_masks(pipeline, x, stage, row, col) + [None] * (
+                len(stages) - stage - 1
+            )
+            arithmetic = receptive.cell_arithmetic(pipeline, x, stage, row, col)
+    return labels, maps, masks, arithmetic
+
+
+# A figure with frames is costly to build and to unpickle (plotly validates it again), so
+# it is kept as an object shared by sessions (never mutated) rather than copied per hit.
+@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
+def window_animation(
+    key: view_state.ViewState, name: str, stage: int, start: int, speed: str, show_values: bool
+):
+    frames = stepthrough.window_frames(
+        pipelines_for(key)[name], np.array(key.pattern), stage, start
+    )
+    fig = figures.window_figure(
+        frames.layer_input,
+        frames.output,
+        frames.windows,
+        frames.terms,
+        frames.captions,
+        start=0,
+        first=frames.first,
+        frame_ms=WINDOW_SPEEDS[speed],
+        show_values=show_values,
+        terms_title=frames.terms_title,
+    )
+    return frames, fig

@@ -1,0 +1,116 @@
+"""What the widgets do when they change: each edits session state, never the URL directly."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from poolviz.core import kernels, limits, patterns
+from poolviz.core.checks import PoolvizError
+from poolviz.view import uploads as images
+from ui.session import bump, note, set_kernel, set_pattern, ss
+
+
+def on_preset() -> None:
+    name = ss.get("preset_choice")
+    if not name:
+        return
+    set_pattern(patterns.make_preset(name, ss.rows, ss.cols, seed=ss.seed))
+    ss.preset_choice = None
+    note("pattern", None)
+
+
+def on_grid_size() -> None:
+    set_pattern(patterns.resize_pattern(np.array(ss.pattern), ss.rows_widget, ss.cols_widget))
+
+
+def on_clear() -> None:
+    set_pattern(patterns.clear(ss.rows, ss.cols))
+
+
+def on_invert() -> None:
+    set_pattern(patterns.invert(np.array(ss.pattern)))
+
+
+def on_cell_click(chart_key: str) -> None:
+    event = ss.get(chart_key)
+    points = (event or {}).get("selection", {}).get("points", [])
+    grid = np.array(ss.pattern)
+    for point in points:
+        row, col = int(round(point.get("y", -1))), int(round(point.get("x", -1)))
+        if 0 <= row < grid.shape[0] and 0 <= col < grid.shape[1]:
+            grid = patterns.toggle(grid, row, col)
+    set_pattern(grid)
+
+
+def apply_upload() -> None:
+    if ss.upload_bytes is None:
+        return
+    threshold = ss.threshold if ss.threshold > 0 else None
+    try:
+        grid = images.image_to_grid(ss.upload_bytes, ss.rows, ss.cols, threshold=threshold)
+    except PoolvizError as error:
+        note("pattern", f"Upload refused: {error}")
+        ss.upload_bytes = None
+        return
+    set_pattern(grid)
+    note("pattern", None)
+
+
+def on_upload() -> None:
+    uploaded = ss.get(f"upload_{ss.versions['upload']}")
+    if uploaded is None:
+        ss.upload_bytes = None
+        return
+    if uploaded.size > limits.MAX_UPLOAD_BYTES:
+        note(
+            "pattern",
+            f"Upload refused: the file has {uploaded.size:,} bytes; the limit is "
+            f"{limits.MAX_UPLOAD_BYTES:,}.",
+        )
+        return
+    ss.upload_bytes = uploaded.getvalue()
+    apply_upload()
+
+
+def on_kernel_size() -> None:
+    set_kernel(kernels.resize_kernel(np.array(ss.kernel), ss.k_rows_widget, ss.k_cols_widget))
+
+
+def on_kernel_preset() -> None:
+    name = ss.get("kernel_choice")
+    if not name:
+        return
+    set_kernel(kernels.make_kernel(name, ss.k_rows, ss.k_cols, seed=ss.seed))
+    ss.kernel_choice = None
+    note("kernel", None)
+
+
+def on_kernel_edit(editor_key: str) -> None:
+    edits = (ss.get(editor_key) or {}).get("edited_rows", {})
+    kernel, refused = kernels.apply_weight_edits(np.array(ss.kernel), edits)
+    set_kernel(kernel)
+    cells = "; ".join(f"row {r}, column {c}" for r, c in refused)
+    note(
+        "kernel",
+        None
+        if not refused
+        else f"Weights must be finite numbers between -{limits.MAX_ABS_WEIGHT:g} and "
+        f"{limits.MAX_ABS_WEIGHT:g}; kept the old value at {cells}.",
+    )
+
+
+def on_receptive_click(chart_key: str) -> None:
+    event = ss.get(chart_key) or {}
+    points = event.get("selection", {}).get("points", [])
+    if points:
+        point = points[-1]
+        stage = point.get("customdata")
+        if isinstance(stage, list):
+            stage = stage[0]
+        if stage is not None:
+            ss.win_selected = (int(stage), int(round(point["y"])), int(round(point["x"])))
+    bump("receptive")
+
+
+def step_window(delta: int, total: int) -> None:
+    ss.win_pos = int(np.clip(ss.get("win_pos", 0) + delta, 0, total - 1))

@@ -1,0 +1,128 @@
+"""Session state and the URL: the view is read from the link once, then written back on changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from poolviz.core.checks import PoolvizError
+from poolviz.view import choices
+from poolviz.view import state as view_state
+
+ss = st.session_state
+TAB_KEYS = {title: key for key, title in choices.TABS.items()}
+
+SIMPLE_FIELDS = (
+    "dx",
+    "dy",
+    "mode",
+    "conv_stride",
+    "conv_padding",
+    "relu",
+    "pool",
+    "pool_size",
+    "pool_stride",
+    "next_stride",
+    "next_padding",
+    "show_values",
+    "sweep",
+    "seed",
+    "threshold",
+    "scrub",
+    "ex_samples",
+    "ex_motif",
+    "ex_distractors",
+    "ex_grid",
+    "ex_steps",
+    "ex_rate",
+    "ex_seed",
+)
+EXPERIMENT_FIELDS = SIMPLE_FIELDS[-7:]
+
+
+def start_session() -> None:
+    """Read the URL once per session into session state (widgets are keyed by field)."""
+    if "view_ready" in ss:
+        return
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
+    decoded = view_state.decode(params)
+    state = decoded.state
+    for field in SIMPLE_FIELDS:
+        ss[field] = getattr(state, field)
+    ss.pattern = state.pattern
+    ss.kernel = state.kernel
+    ss.rows, ss.cols = state.height, state.width
+    ss.k_rows, ss.k_cols = len(state.kernel), len(state.kernel[0])
+    ss.rejections = [r.message() for r in decoded.rejections]
+    ss.rejected_keys = [r.shown_key for r in decoded.rejections]
+    if not params:
+        # Streamlit hands the page no parameters at all when a link has more than 1,000;
+        # rewrite the address so that it says what the page shows: the default view.
+        st.query_params.clear()
+    ss.initial_tab = choices.TABS[state.tab]
+    ss.versions = {"input": 0, "kernel": 0, "upload": 0, "receptive": 0}
+    ss.upload_bytes = None
+    ss.messages = {}
+    ss.view_ready = True
+
+
+def keep_alive(*keys: str) -> None:
+    """Widgets drawn only in some tabs would lose their value on runs that skip them."""
+    for key in keys:
+        if key in ss:
+            ss[key] = ss[key]
+
+
+def bump(name: str) -> None:
+    ss.versions = {**ss.versions, name: ss.versions[name] + 1}
+
+
+def set_pattern(grid: np.ndarray) -> None:
+    ss.pattern = tuple(tuple(float(v) for v in row) for row in np.asarray(grid))
+    ss.rows, ss.cols = len(ss.pattern), len(ss.pattern[0])
+    ss.dx = int(np.clip(ss.dx, -ss.cols, ss.cols))
+    ss.dy = int(np.clip(ss.dy, -ss.rows, ss.rows))
+    bump("input")
+
+
+def set_kernel(kernel: np.ndarray) -> None:
+    ss.kernel = tuple(tuple(float(v) for v in row) for row in np.asarray(kernel))
+    ss.k_rows, ss.k_cols = len(ss.kernel), len(ss.kernel[0])
+    bump("kernel")
+
+
+def note(slot: str, text: str | None) -> None:
+    ss.messages = {**ss.messages, slot: text}
+
+
+def current_view() -> view_state.ViewState:
+    tab = TAB_KEYS.get(ss.get("tab_label") or ss.initial_tab, "explore")
+    fields = {field: ss[field] for field in SIMPLE_FIELDS}
+    # Browser sliders and number inputs can hand back 0.35000000000000003 for 0.35; a
+    # link carries exact decimals, so round to the places the URL allows.
+    fields["threshold"] = round(float(fields["threshold"]), view_state.THRESHOLD_DECIMALS)
+    fields["ex_rate"] = round(float(fields["ex_rate"]), view_state.RATE_DECIMALS)
+    return view_state.ViewState(tab=tab, pattern=ss.pattern, kernel=ss.kernel, **fields)
+
+
+def sync_url(view: view_state.ViewState) -> None:
+    """Write only the parameters whose value changed (rewriting all of them races)."""
+    try:
+        wanted = view_state.encode(view)
+    except PoolvizError as error:  # a state no link can carry: keep the last good address
+        st.warning(f"The address could not be updated for this view: {error}")
+        return
+    for key in list(st.query_params):
+        if key not in wanted:
+            del st.query_params[key]
+    for key, value in wanted.items():
+        if st.query_params.get_all(key) != [value]:
+            st.query_params[key] = value
+
+
+def draw_share(view: view_state.ViewState) -> None:
+    base = (st.context.url or "").split("?")[0].rstrip("/") or "http://localhost:8501"
+    qs = view_state.query_string(view)
+    with st.container(key="share"):
+        st.caption("Share this exact view (copy button on the right):")
+        st.code(base + "/" + ("?" + qs if qs else ""), language=None)

@@ -1,0 +1,170 @@
+"""The sidebar (pattern, filter, pooling, display) and the shift controls above the tabs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from poolviz.core import kernels, limits, patterns
+from poolviz.render import figures
+from poolviz.view.choices import MODE_TITLES, POOL_TITLES
+from ui.callbacks import (
+    apply_upload,
+    on_clear,
+    on_grid_size,
+    on_invert,
+    on_kernel_edit,
+    on_kernel_preset,
+    on_kernel_size,
+    on_preset,
+    on_upload,
+)
+from ui.session import ss
+
+
+def sidebar() -> None:
+    with st.sidebar:
+        st.header("Pattern")
+        st.selectbox(
+            "Load a preset",
+            list(patterns.PRESETS),
+            index=None,
+            key="preset_choice",
+            format_func=lambda name: patterns.PRESETS[name],
+            placeholder="Choose a preset…",
+            on_change=on_preset,
+        )
+        c1, c2 = st.columns(2)
+        ss.rows_widget, ss.cols_widget = ss.rows, ss.cols
+        c1.number_input(
+            "Rows", limits.MIN_GRID, limits.PAGE_MAX_GRID, key="rows_widget", on_change=on_grid_size
+        )
+        c2.number_input(
+            "Columns",
+            limits.MIN_GRID,
+            limits.PAGE_MAX_GRID,
+            key="cols_widget",
+            on_change=on_grid_size,
+        )
+        c1, c2, c3 = st.columns(3)
+        c1.button("Clear", on_click=on_clear, width="stretch")
+        c2.button("Invert", on_click=on_invert, width="stretch")
+        c3.number_input("Seed", 0, 2**31 - 1, key="seed", help="for the random presets")
+        st.file_uploader(
+            "Upload an image",
+            type=["png", "jpg", "jpeg", "gif", "webp"],
+            key=f"upload_{ss.versions['upload']}",
+            on_change=on_upload,
+            help="Dark pixels become ink. Resized to the grid with Pillow.",
+        )
+        st.slider(
+            "Threshold (0 keeps grayscale)",
+            0.0,
+            1.0,
+            step=0.05,
+            key="threshold",
+            on_change=apply_upload,
+        )
+        if ss.messages.get("pattern"):
+            st.error(ss.messages["pattern"])
+
+        st.header("Filter (first conv)")
+        c1, c2 = st.columns(2)
+        ss.k_rows_widget, ss.k_cols_widget = ss.k_rows, ss.k_cols
+        c1.number_input(
+            "Kernel rows", 1, limits.PAGE_MAX_KERNEL, key="k_rows_widget", on_change=on_kernel_size
+        )
+        c2.number_input(
+            "Kernel columns",
+            1,
+            limits.PAGE_MAX_KERNEL,
+            key="k_cols_widget",
+            on_change=on_kernel_size,
+        )
+        st.selectbox(
+            "Filter preset",
+            kernels.KERNEL_PRESETS,
+            index=None,
+            key="kernel_choice",
+            placeholder="Choose a filter…",
+            on_change=on_kernel_preset,
+        )
+        editor_key = f"kernel_editor_{ss.versions['kernel']}"
+        frame = pd.DataFrame(
+            np.array(ss.kernel), columns=[f"w{c}" for c in range(len(ss.kernel[0]))]
+        )
+        st.data_editor(
+            frame,
+            key=editor_key,
+            on_change=on_kernel_edit,
+            args=(editor_key,),
+            hide_index=True,
+            num_rows="fixed",
+            width="stretch",
+            column_config={
+                f"w{c}": st.column_config.NumberColumn(
+                    str(c),
+                    min_value=-limits.MAX_ABS_WEIGHT,
+                    max_value=limits.MAX_ABS_WEIGHT,
+                    step=0.0001,
+                    format="%g",
+                    required=True,
+                )
+                for c in range(len(ss.kernel[0]))
+            },
+        )
+        if ss.messages.get("kernel"):
+            st.error(ss.messages["kernel"])
+        c1, c2 = st.columns(2)
+        c1.number_input("Conv stride", 1, limits.MAX_STRIDE, key="conv_stride")
+        c2.number_input("Conv padding", 0, limits.MAX_PADDING, key="conv_padding")
+        st.checkbox("ReLU after the conv", key="relu")
+
+        st.header("Pooling and the next layer")
+        st.selectbox("Pooling kind", list(POOL_TITLES), key="pool", format_func=POOL_TITLES.get)
+        c1, c2 = st.columns(2)
+        c1.number_input(
+            "Pool size",
+            1,
+            limits.MAX_POOL,
+            key="pool_size",
+            disabled=ss.pool == "blur",
+            help="BlurPool always max-pools 2×2",
+        )
+        c2.number_input("Pool stride", 1, limits.MAX_POOL, key="pool_stride")
+        c1, c2 = st.columns(2)
+        c1.number_input(
+            "Next-layer stride",
+            1,
+            limits.MAX_STRIDE,
+            key="next_stride",
+            help="stride of the 2×2 all-ones conv",
+        )
+        c2.number_input("Next-layer padding", 0, limits.MAX_PADDING, key="next_padding")
+
+        st.header("Display")
+        st.toggle(
+            "Show values in cells",
+            key="show_values",
+            help=f"maps larger than {figures.MAX_TEXT_CELLS} cells never show values",
+        )
+
+
+def shift_controls() -> None:
+    c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
+    c4.toggle(
+        "Instant mode",
+        key="scrub",
+        help="Precompute every shift within a radius and scrub them in the browser, with no "
+        "round trip to the server",
+    )
+    c1.slider("Shift right (dx)", -ss.cols, ss.cols, key="dx")
+    c2.slider("Shift down (dy)", -ss.rows, ss.rows, key="dy")
+    c3.radio(
+        "At the edge",
+        list(MODE_TITLES),
+        key="mode",
+        horizontal=True,
+        format_func=MODE_TITLES.get,
+    )
