@@ -7,7 +7,7 @@ import streamlit as st
 
 from poolviz.core.text import markdown_escape
 from poolviz.lessons import experiment as exp
-from poolviz.render import figures
+from poolviz.render import figures, tab_figures
 from poolviz.view import choices
 from poolviz.view import state as view_state
 from ui.panels import guarded
@@ -108,7 +108,7 @@ def draw_experiment(view: view_state.ViewState) -> None:
         },
     )
     st.plotly_chart(
-        figures.experiment_figure(result.runs),
+        tab_figures.experiment_figure(result.runs),
         key="experiment_fig",
         theme=None,
         config=figures.CONFIG,

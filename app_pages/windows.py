@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING
-from poolviz.render import figures
+from poolviz.render import figures, tab_figures
 from poolviz.view import choices
 from poolviz.view import state as view_state
 from ui.cached import WINDOW_SPEEDS, compute_key, linked_cells, window_animation
@@ -45,7 +45,7 @@ def draw_windows(view: view_state.ViewState) -> None:
             labels, maps, masks, arithmetic = linked_cells(key, name, selected)
     chart_key = f"receptive_{ss.versions.get('receptive', 0)}"
     st.plotly_chart(
-        figures.receptive_figure(labels, maps, masks, selected, view.show_values),
+        tab_figures.receptive_figure(labels, maps, masks, selected, view.show_values),
         key=chart_key,
         on_select=lambda: on_receptive_click(chart_key),
         selection_mode="points",

@@ -15,13 +15,13 @@ from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING, book_examp
 from poolviz.lessons.comparison import standard_pipelines as pipelines_for
 from poolviz.render.figures import (
     MAX_TEXT_CELLS,
-    book_figure,
     input_figure,
     outline_xy,
     pipeline_figure,
     shared_scale,
     sweep_figure,
 )
+from poolviz.render.tab_figures import book_figure
 
 IDENTITY = ((1.0,),)
 RDBU_R = go.Heatmap(colorscale="RdBu_r").colorscale

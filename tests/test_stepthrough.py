@@ -7,7 +7,7 @@ from poolviz.core.patterns import make_preset
 from poolviz.core.pipeline import Conv, GlobalPool, Pool, ReLU, with_pooling
 from poolviz.core.stepthrough import MAX_FRAMES, window_frames
 from poolviz.lessons.comparison import standard_pipelines
-from poolviz.render import figures
+from poolviz.render import tab_figures as figures
 
 
 def test_conv_frames_multiply_the_padded_window_by_the_kernel():

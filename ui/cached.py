@@ -17,7 +17,7 @@ from poolviz.core.checks import PoolvizError
 from poolviz.core.pipeline import run_pipeline
 from poolviz.lessons import classic, comparison, narrative
 from poolviz.lessons import experiment as exp
-from poolviz.render import figures, scrub
+from poolviz.render import figures, scrub, tab_figures
 from poolviz.view import state as view_state
 from poolviz.view.choices import GRID_SWEEP_RADIUS
 
@@ -108,7 +108,7 @@ def book_data():
 
 def book_results():
     book = book_data()
-    fig = figures.book_figure(
+    fig = tab_figures.book_figure(
         book.inputs, book.pooled, book.next_maps, book.pool_label, book.next_label
     )
     return book, fig, narrative.explain_book(book)
@@ -176,7 +176,7 @@ def window_animation(
     frames = stepthrough.window_frames(
         pipelines_for(key)[name], np.array(key.pattern), stage, start
     )
-    fig = figures.window_figure(
+    fig = tab_figures.window_figure(
         frames.layer_input,
         frames.output,
         frames.windows,

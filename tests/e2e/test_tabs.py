@@ -73,7 +73,7 @@ def outlines(page, container: str, colour: str) -> dict[str, tuple[list, list]]:
 
 
 def expected_outlines(masks) -> dict[str, tuple[list, list]]:
-    """What ``figures.receptive_figure`` must draw in green for these masks."""
+    """What ``tab_figures.receptive_figure`` must draw in green for these masks."""
     out = {}
     for k, mask in enumerate(masks):
         if mask is not None and np.any(mask):
