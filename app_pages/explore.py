@@ -7,7 +7,7 @@ import streamlit as st
 
 from poolviz.lessons import narrative
 from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING
-from poolviz.render import export, figures
+from poolviz.render import export, figures, png
 from poolviz.render.torch_code import torch_snippet
 from poolviz.view import choices
 from poolviz.view import state as view_state
@@ -74,7 +74,7 @@ def draw_exports(view: view_state.ViewState) -> None:
     c1, c2, c3 = st.columns(3)
     c1.download_button(
         "Download PNG",
-        lambda: export.comparison_png(runs, title, view.show_values),
+        lambda: png.comparison_png(runs, title, view.show_values),
         file_name="poolviz.png",
         mime="image/png",
         on_click="ignore",

@@ -13,13 +13,8 @@ from PIL import Image
 from poolviz.core.invariance import changed_cells, changed_mask
 from poolviz.core.text import format_grid, format_value
 from poolviz.lessons.comparison import PipelineRun
-from poolviz.render.export import (
-    CSV_HEADER,
-    OUTLINE_COLOR,
-    comparison_csv,
-    comparison_json,
-    comparison_png,
-)
+from poolviz.render.export import CSV_HEADER, comparison_csv, comparison_json
+from poolviz.render.png import OUTLINE_COLOR, comparison_png
 
 LABELS = ("input", "conv 1×1", "max-pool 2×2 /2", "global max")
 
