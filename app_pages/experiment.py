@@ -7,6 +7,7 @@ import streamlit as st
 
 from poolviz.core.text import markdown_escape
 from poolviz.lessons import experiment as exp
+from poolviz.lessons.experiment_verdict import verdict
 from poolviz.render import figures, tab_figures
 from poolviz.view import choices
 from poolviz.view import state as view_state
@@ -85,7 +86,7 @@ def draw_experiment(view: view_state.ViewState) -> None:
         if st.button("Train again", key="ex_retrain"):
             ss.ex_cache = {k: v for k, v in ss.ex_cache.items() if k != config}
             st.rerun()
-    st.markdown("**Verdict:** " + markdown_escape(exp.verdict(result)))
+    st.markdown("**Verdict:** " + markdown_escape(verdict(result)))
     rows = []
     for name, run in result.runs.items():
         rows.append(

@@ -17,7 +17,8 @@ from pathlib import Path
 # A script's sys.path starts at benchmarks/; make the package importable without installing.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from poolviz.lessons.experiment import ExperimentConfig, run_experiment, verdict  # noqa: E402
+from poolviz.lessons.experiment import ExperimentConfig, run_experiment  # noqa: E402
+from poolviz.lessons.experiment_verdict import verdict  # noqa: E402
 
 TARGET_S = 2.0
 

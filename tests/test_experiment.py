@@ -17,14 +17,13 @@ from poolviz.lessons.experiment import (
     TRAIN,
     ExperimentConfig,
     distinct_map_counts,
-    fit_logistic,
-    logistic_loss_and_grad,
     make_dataset,
     one_pixel_shifts,
     radius_shifts,
     run_experiment,
-    verdict,
 )
+from poolviz.lessons.experiment_verdict import verdict
+from poolviz.lessons.readout import fit_logistic, logistic_loss_and_grad
 
 SMALL = dict(n_samples=100, steps=40)
 

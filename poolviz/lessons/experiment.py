@@ -12,8 +12,9 @@ Two parts answer it:
   :func:`radius_shifts` is every shift within a radius.
 * :func:`run_experiment` trains "the next layer" on each pipeline's map just before its
   global pool and tests it on motif positions it never saw, so a student can read the
-  answer off accuracies instead of taking it on trust; :func:`verdict` says in one
-  sentence what those numbers show.
+  answer off accuracies instead of taking it on trust;
+  :func:`poolviz.lessons.experiment_verdict.verdict` says in one sentence what those
+  numbers show.
 
 The experiment
 --------------
@@ -29,7 +30,8 @@ position); the fresh test draws new images at the training positions. Negatives 
 split are fresh draws from one distribution. Parity is of the absolute column, so an even
 column starts on a 2×2 pooling window's boundary.
 
-The next layer: a logistic readout on the flattened pre-global-pool map, one weight per
+The next layer (:class:`poolviz.lessons.readout.LogisticReadout`): a logistic readout
+on the flattened pre-global-pool map, one weight per
 map position (features standardized with the training mean and spread, which is a fixed
 per-position rescaling), trained by full-batch gradient descent from zero weights, so a
 run is deterministic for a seed. Why this readout: it has to learn every position it
@@ -42,6 +44,12 @@ same ink scattered, so after max-pooling "how many cells are lit" separates the 
 at every position, a cue the readout can use that does not depend on seeing the
 position. The distinct-map counts in each :class:`PipelineResult` show how much of the
 held-out maps were literally seen in training; the accuracies show the combined effect.
+
+This module stays one piece (about 600 lines, a tenth of them this description): the
+configuration, the data set and the run share the integer checks (``_check_int``) and
+the position helpers (``_position_grid``, ``_placed``, ``_position_grid_centre``), and
+together they are the one protocol above; the readout and the verdict, which need
+none of them, are :mod:`poolviz.lessons.readout` and :mod:`poolviz.lessons.experiment_verdict`.
 
 Examples
 --------
@@ -66,6 +74,7 @@ from poolviz.core.invariance import count_distinct, neighbour_shifts, sweep_shif
 from poolviz.core.ops import SHIFT_MODES, shift_stack
 from poolviz.core.pipeline import POOL_KINDS, Layer, LayerSettings, check_grid, run_pipeline
 from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING, standard_pipelines
+from poolviz.lessons.readout import LogisticReadout
 
 __all__ = [
     "MOTIFS",
@@ -75,13 +84,9 @@ __all__ = [
     "ExperimentConfig",
     "Dataset",
     "make_dataset",
-    "LogisticReadout",
-    "logistic_loss_and_grad",
-    "fit_logistic",
     "PipelineResult",
     "ExperimentResult",
     "run_experiment",
-    "verdict",
 ]
 
 TRAIN, HELD_OUT, FRESH = 0, 1, 2
@@ -409,76 +414,6 @@ def make_dataset(config: ExperimentConfig) -> Dataset:
     )
 
 
-# ---------------------------------------------------------------- the readout
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return np.exp(-np.logaddexp(0.0, -z))
-
-
-def logistic_loss_and_grad(
-    z: np.ndarray, y: np.ndarray, w: np.ndarray, b: float
-) -> tuple[float, np.ndarray, float]:
-    """Mean binary cross-entropy of ``sigmoid(z @ w + b)`` against ``y``, and its gradient.
-
-    ``loss = mean(log(1 + exp(s)) - y * s)`` with ``s = z @ w + b``;
-    ``d loss / d w = z.T @ (sigmoid(s) - y) / n`` and ``d loss / d b = mean(sigmoid(s) - y)``.
-
-    >>> loss, gw, gb = logistic_loss_and_grad(np.ones((2, 1)), np.array([1.0, 0.0]), np.zeros(1), 0.0)
-    >>> round(loss, 6), gw.tolist(), gb
-    (0.693147, [0.0], 0.0)
-    """
-    s = z @ w + b
-    loss = float(np.mean(np.logaddexp(0.0, s) - y * s))
-    r = (_sigmoid(s) - y) / len(y)
-    return loss, z.T @ r, float(r.sum())
-
-
-class LogisticReadout:
-    """One weight per feature (map position) and a bias, trained by full-batch descent.
-
-    Features are flattened and standardized with the training set's per-position mean and
-    standard deviation (1 where a position never varies); weights start at zero.
-    """
-
-    def __init__(self, features: np.ndarray, y: np.ndarray) -> None:
-        f = np.asarray(features, dtype=np.float64).reshape(len(features), -1)
-        self.mean = f.mean(axis=0)
-        std = f.std(axis=0)
-        self.scale = np.where(std > 1e-12, std, 1.0)
-        self.z = (f - self.mean) / self.scale
-        self.y = np.asarray(y, dtype=np.float64)
-        self.w = np.zeros(f.shape[1])
-        self.b = 0.0
-
-    def standardize(self, features: np.ndarray) -> np.ndarray:
-        f = np.asarray(features, dtype=np.float64).reshape(len(features), -1)
-        return (f - self.mean) / self.scale
-
-    def step(self, learning_rate: float) -> float:
-        """One gradient step; returns the training loss before it."""
-        loss, gw, gb = logistic_loss_and_grad(self.z, self.y, self.w, self.b)
-        self.w -= learning_rate * gw
-        self.b -= learning_rate * gb
-        return loss
-
-    def loss(self) -> float:
-        return logistic_loss_and_grad(self.z, self.y, self.w, self.b)[0]
-
-    def accuracy(self, z: np.ndarray, y: np.ndarray) -> float:
-        """Accuracy on already standardized features ``z``."""
-        return float(np.mean((z @ self.w + self.b > 0.0) == (y > 0.5)))
-
-
-def fit_logistic(
-    features: np.ndarray, y: np.ndarray, steps: int, learning_rate: float
-) -> tuple[LogisticReadout, np.ndarray]:
-    """Train a :class:`LogisticReadout` for ``steps`` steps; return it and the loss per step."""
-    readout = LogisticReadout(features, y)
-    losses = np.array([readout.step(learning_rate) for _ in range(steps)] + [readout.loss()])
-    return readout, losses
-
-
 # ---------------------------------------------------------------- the experiment
 
 
@@ -682,81 +617,3 @@ def _position_grid_centre(config: ExperimentConfig) -> np.ndarray:
     centre = (np.array([config.grid, config.grid]) - np.array(m)) / 2
     best = np.argmin(np.abs(train_pos - centre).sum(axis=1))
     return train_pos[best : best + 1]
-
-
-# ---------------------------------------------------------------- the verdict
-
-
-def _pct(v: float) -> str:
-    return f"{100 * v:.0f}%"
-
-
-def verdict(result: ExperimentResult) -> str:
-    """One sentence, computed from ``result``: which pipeline generalizes to the held-out
-    positions, by how much, and why the gap vanishes when it does.
-
-    A difference counts when it exceeds twice its standard error on the held-out test
-    (and at least 2 points).
-    """
-    cfg = result.config
-    p, q = result.with_pooling, result.without_pooling
-    n = max(1, result.n_test)
-    gap = p.final_held - q.final_held
-    se = np.sqrt((p.final_held * (1 - p.final_held) + q.final_held * (1 - q.final_held)) / n)
-    threshold = max(0.02, 2.0 * float(se))
-    prefix = (
-        f"After only {result.steps_done} of {cfg.steps} steps (stopped early), "
-        if result.stopped
-        else ""
-    )
-    seen = (
-        f"{p.held_seen} of {p.n_held_positions} held-out positions give a map the readout "
-        f"already saw in training with pooling, {q.held_seen} without"
-    )
-    scores = (
-        f"held-out positions {_pct(p.final_held)} with pooling vs {_pct(q.final_held)} "
-        f"without; fresh samples at training positions {_pct(p.final_fresh)} vs "
-        f"{_pct(q.final_fresh)}"
-    )
-    weak = [r for r in (p, q) if r.final_train < 0.75]
-    if weak:
-        names = " and ".join(r.name for r in weak)
-        return (
-            f"{prefix}The readout could not fit the training set {names} (train accuracy "
-            + ", ".join(_pct(r.final_train) for r in weak)
-            + f"), so its held-out score says what the features can express rather than "
-            f"whether unseen shifts were learned ({scores})."
-        )
-    if cfg.pool_size == 1 and cfg.pool != "blur":
-        why = (
-            f"the pooling window (size 1) does not cover the one-pixel offset, so pooling "
-            f"cannot merge neighbouring positions ({seen})"
-        )
-    else:
-        why = seen
-    if gap > threshold:
-        return (
-            f"{prefix}With pooling the next layer generalizes better to motif positions it "
-            f"never saw, by {100 * gap:.0f} points ({scores}): {why}."
-        )
-    if gap < -threshold:
-        return (
-            f"{prefix}Here pooling does not help: without pooling the next layer "
-            f"generalizes better to unseen positions, by {100 * -gap:.0f} points "
-            f"({scores}); {why}."
-        )
-    if min(p.final_held, q.final_held) >= 0.9:
-        outcome = "Both generalize to the unseen positions"
-        if q.held_seen < q.n_held_positions:
-            why += (
-                "; the maps without pooling are new but overlap the trained ones enough "
-                "for the readout to carry over"
-            )
-    elif max(p.final_held, q.final_held) < 0.65:
-        outcome = "Neither generalizes to the unseen positions"
-    else:
-        outcome = "Pooling makes no clear difference on the unseen positions"
-    return (
-        f"{prefix}{outcome} (the {100 * abs(gap):.0f}-point difference is within "
-        f"noise: {scores}); {why}."
-    )
