@@ -257,7 +257,7 @@ def _step6(x, settings, dx, dy, mode, names) -> Evidence:
     if pair is None:
         return Evidence(False, ("With this filter no T on this grid is told apart from its bars "
                                 "by one pipeline and not the other.",))
-    (st, sa), (lt, la) = pair.small_outputs, pair.large_outputs
+    (st, _), (lt, la) = pair.small_outputs, pair.large_outputs  # small: equal by the search
     s1 = (
         f"The same two bars, as a T (gap {pair.gap}) and apart: with no pooling the global max "
         f"is {format_value(st)} for both — its 2×2 fields see each bar on its own."
