@@ -7,6 +7,12 @@ sizes, zero / -inf padding); the ops check arguments but do not enforce the page
 caps in :mod:`poolviz.core.limits`.
 
 Invalid arguments raise :class:`poolviz.core.checks.PoolvizError` (a ``ValueError``).
+
+The module is one piece (about 600 lines) on purpose: conv, max/avg, blur and APS pooling
+and the shift stack all build on the same private window helpers (``_pad``, ``_out_size``,
+``_strided``, ``_window_reduce``) and argument checks (``_check_pool_args``,
+``_check_window_fits``), and splitting the ops apart would scatter the argument that each
+is exact (floor-mode sizes, padding values, summation order) over several files.
 """
 
 from __future__ import annotations

@@ -19,6 +19,12 @@ a max-pool window all cells that could be the max. APS depends on the values onl
 through which polyphase component is kept (computed from the layer's actual input with
 :func:`poolviz.core.ops.aps_choice`); with that choice fixed the window is structural too.
 
+The module is one piece (about 600 lines) on purpose: every layer kind's axis map
+(``_axes`` and the ``_*_axis`` builders) is used by all three public walks -- the sliding
+window (:func:`input_window`, :func:`window_steps`), :func:`upstream_masks` and
+:func:`downstream_masks` -- and by :func:`cell_arithmetic`, so splitting it would either
+duplicate those maps or leave one half to import the other's private core.
+
 Examples
 --------
 >>> from poolviz.core.pipeline import Conv, Pool
