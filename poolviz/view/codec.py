@@ -261,30 +261,35 @@ def _threshold_param() -> _Param:
     )
 
 
+def _plain(
+    name: str,
+    key: str,
+    parse: Callable[[str], Any],
+    problem: Callable[[Any], str | None],
+    fmt: Callable[[Any], str],
+    default_text: str,
+) -> _Param:
+    """A field whose text format (from :mod:`poolviz.view.formats`) ignores the state being built."""
+    return _Param(
+        name,
+        key,
+        lambda text, ctx: parse(text),
+        lambda value, ctx: problem(value),
+        fmt,
+        default_text,
+    )
+
+
 # ----------------------------------------------------------------- the table
 
 # ``p`` comes first: dx and dy are judged against the decoded pattern's size.
 _PARAMS: tuple[_Param, ...] = (
-    _Param(
-        "pattern",
-        "p",
-        lambda text, ctx: _parse_pattern(text),
-        lambda value, ctx: _pattern_problem(value),
-        _format_pattern,
-        "8x8 book pattern",
-    ),
+    _plain("pattern", "p", _parse_pattern, _pattern_problem, _format_pattern, "8x8 book pattern"),
     _choice_param("tab", "tab", TABS),
     _int_param("dx", "dx", lambda ctx: (-ctx.width, ctx.width)),
     _int_param("dy", "dy", lambda ctx: (-ctx.height, ctx.height)),
     _choice_param("mode", "mode", MODES),
-    _Param(
-        "kernel",
-        "k",
-        lambda text, ctx: _parse_kernel(text),
-        lambda value, ctx: _kernel_problem(value),
-        _format_kernel,
-        "1x1 identity kernel",
-    ),
+    _plain("kernel", "k", _parse_kernel, _kernel_problem, _format_kernel, "1x1 identity kernel"),
     _int_param("conv_stride", "cs", _fixed(1, MAX_STRIDE)),
     _int_param("conv_padding", "cp", _fixed(0, MAX_PADDING)),
     _bool_param("relu", "relu"),

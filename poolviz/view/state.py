@@ -13,20 +13,13 @@ only, so there is no import cycle:
 This module only re-exports their public names (listed in ``__all__``), so
 callers keep writing ``view_state.encode(...)`` and ``view_state.ViewState``.
 
->>> encode(DEFAULT)
-{}
->>> s = replace(DEFAULT, dx=-2, relu=True, kernel=((1.0, 0.0, -1.0),))
->>> encode(s)
-{'dx': '-2', 'k': '1,0,-1', 'relu': '1'}
->>> decode(encode(s)).state == s
+>>> query_string(ViewState(dx=2, pool="avg"))
+'dx=2&pool=avg'
+>>> decode({"dx": "2", "pool": "avg"}).state == ViewState(dx=2, pool="avg")
 True
->>> print(decode({"dx": "99", "mode": "wrap"}).rejections[0].message())
-`dx`: must be an integer from -8 to 8; got '99' — using the default 1
 """
 
 from __future__ import annotations
-
-from dataclasses import replace  # noqa: F401  (used by the doctests above)
 
 from poolviz.core.text import SHOWN_CHARS
 from poolviz.view.codec import (
