@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from poolviz.lessons import narrative
 from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING
-from poolviz.render import export, figures, png
+from poolviz.render import figures
 from poolviz.render.torch_code import torch_snippet
-from poolviz.view import choices
+from poolviz.view import choices, downloads
 from poolviz.view import state as view_state
 from ui.cached import compute_key, explore_figures, explore_results, scrub_page
 from ui.callbacks import on_cell_click
@@ -22,7 +21,8 @@ TITLE = choices.TABS[KEY]
 
 def draw_explore(view: view_state.ViewState) -> None:
     key = compute_key(view)
-    runs, sentences, aps = explore_results(key)
+    result = explore_results(key)
+    runs, sentences, aps = result.runs, result.sentences, result.aps
     figs = explore_figures(key, view.show_values)
     c1, c2, c3 = st.columns([1, 1, 1.25])
     with c1:
@@ -65,37 +65,17 @@ def draw_explore(view: view_state.ViewState) -> None:
 
 
 def draw_exports(view: view_state.ViewState) -> None:
-    runs, _, _ = explore_results(compute_key(view))
-    query = view_state.encode(view)
-    title = (
-        f"poolviz: shifted {narrative.describe_shift(view.dx, view.dy, view.mode)}, "
-        f"{choices.POOL_TITLES[view.pool]}"
-    )
-    c1, c2, c3 = st.columns(3)
-    c1.download_button(
-        "Download PNG",
-        lambda: png.comparison_png(runs, title, view.show_values),
-        file_name="poolviz.png",
-        mime="image/png",
-        on_click="ignore",
-        key="dl_png",
-    )
-    c2.download_button(
-        "Download JSON",
-        lambda: export.comparison_json(runs, query),
-        file_name="poolviz.json",
-        mime="application/json",
-        on_click="ignore",
-        key="dl_json",
-    )
-    c3.download_button(
-        "Download CSV",
-        lambda: export.comparison_csv(runs),
-        file_name="poolviz.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="dl_csv",
-    )
+    result = explore_results(compute_key(view))
+    # One definition of each file (poolviz.view.downloads), shared with `python -m poolviz export`.
+    for column, (fmt, (name, mime)) in zip(st.columns(3), downloads.FORMATS.items(), strict=True):
+        column.download_button(
+            f"Download {fmt.upper()}",
+            lambda fmt=fmt: downloads.download(view, fmt, result),
+            file_name=name,
+            mime=mime,
+            on_click="ignore",
+            key=f"dl_{fmt}",
+        )
     with st.expander("PyTorch code for this view"):
         st.caption(
             "Runs both pipelines with torch.nn.functional and prints the same maps; copy it "

@@ -156,7 +156,9 @@ def test_json_round_trip() -> None:
     runs = {"a": make_run(x, y), "b": error_run()}
     text = comparison_json(runs, {"pattern": "book", "dx": "1"})
     data = json.loads(text)
-    assert list(data) == ["view", "pipelines"]
+    # The issue "Layers you can see" adds the page's sentences to the JSON.
+    assert list(data) == ["view", "pipelines", "sentences"]
+    assert data["sentences"] == []
     assert data["view"] == {"dx": "1", "pattern": "book"}
     assert list(data["view"]) == ["dx", "pattern"]
     a, b = data["pipelines"]
@@ -264,3 +266,11 @@ def test_changed_cells_tolerance() -> None:
     assert changed_cells(a, a + np.array([[1e-3, 0.0]])) == 1
     assert changed_cells(np.zeros((2, 2)), np.zeros((2, 3))) == 6
     assert changed_mask(np.zeros(2), np.zeros(3)) is None
+
+
+def test_json_carries_sentences_and_extras_but_never_replaces_its_own_keys() -> None:
+    runs = {"a": make_run(np.eye(4))}
+    data = json.loads(comparison_json(runs, {}, ["It moved."], {"lesson_step": 2}))
+    assert data["sentences"] == ["It moved."] and data["lesson_step"] == 2
+    with pytest.raises(ValueError, match="`extra` must not replace view"):
+        comparison_json(runs, {}, [], {"view": {}})

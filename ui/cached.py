@@ -18,6 +18,7 @@ from poolviz.core.pipeline import run_pipeline
 from poolviz.lessons import classic, comparison, narrative
 from poolviz.lessons import experiment as exp
 from poolviz.render import figures, scrub, tab_figures
+from poolviz.view import downloads
 from poolviz.view import state as view_state
 from poolviz.view.choices import GRID_SWEEP_RADIUS
 
@@ -38,19 +39,13 @@ def compute_key(view: view_state.ViewState) -> view_state.ViewState:
 # Results are small (numpy maps); figures are rebuilt per run from dicts (a few ms), which
 # is cheaper than unpickling a cached plotly figure.
 @st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
-def explore_results(key: view_state.ViewState):
-    runs = comparison.compare(np.array(key.pattern), pipelines_for(key), key.dx, key.dy, key.mode)
-    sentences = narrative.explain_comparison(runs, key.dx, key.dy, key.mode)
-    aps = (
-        narrative.describe_aps(runs[comparison.WITH_POOLING], key.pool_size, key.pool_stride)
-        if key.pool == "aps"
-        else None
-    )
-    return runs, sentences, aps
+def explore_results(key: view_state.ViewState) -> downloads.ViewResult:
+    """The comparison and its sentences (what the downloads carry too)."""
+    return downloads.view_result(key)
 
 
 def explore_figures(key: view_state.ViewState, show_values: bool):
-    runs, _, _ = explore_results(key)
+    runs = explore_results(key).runs
     grid = np.array(key.pattern)
     out = {
         name: figures.pipeline_figure(run, show_values) if run.ok else None
@@ -75,7 +70,7 @@ def explore_figures(key: view_state.ViewState, show_values: bool):
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
 def scrub_page(key: view_state.ViewState, show_values: bool) -> tuple[str, int, int]:
-    runs, _, _ = explore_results(key)
+    runs = explore_results(key).runs
     cells = sum(int(np.size(m)) for run in runs.values() for m in run.original)
     radius = scrub.largest_radius(key.height, key.width, max(cells, 1), scrub.MAX_SCRUB_RADIUS)
     data = scrub.scrub_data(np.array(key.pattern), pipelines_for(key), key.mode, radius)

@@ -23,11 +23,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from poolviz.core.checks import PoolvizError
 from poolviz.core.invariance import changed_cells
 from poolviz.lessons.comparison import PipelineRun
 
@@ -53,7 +54,12 @@ def _json_values(a: np.ndarray) -> Any:
     return np.where(np.isfinite(a), a, None).tolist()
 
 
-def comparison_json(runs: Mapping[str, PipelineRun], view: Mapping[str, str] | None = None) -> str:
+def comparison_json(
+    runs: Mapping[str, PipelineRun],
+    view: Mapping[str, str] | None = None,
+    sentences: Sequence[str] = (),
+    extra: Mapping[str, Any] | None = None,
+) -> str:
     """The comparison as JSON text.
 
     Parameters
@@ -63,6 +69,11 @@ def comparison_json(runs: Mapping[str, PipelineRun], view: Mapping[str, str] | N
     view : Mapping[str, str], optional
         The settings that produced it (say the URL state), stored under ``"view"`` with
         its keys sorted.
+    sentences : sequence of str, optional
+        The sentences the page shows beside these maps, under ``"sentences"``.
+    extra : mapping, optional
+        More JSON-ready top-level entries (the page adds the lesson step); they cannot
+        replace ``view``, ``pipelines`` or ``sentences``.
 
     Returns
     -------
@@ -91,9 +102,12 @@ def comparison_json(runs: Mapping[str, PipelineRun], view: Mapping[str, str] | N
         ]
         pipelines.append({"name": run.name, "error": run.error, "stages": stages})
     view_dict = {str(k): view[k] for k in sorted(view, key=str)} if view else {}
-    return json.dumps(
-        {"view": view_dict, "pipelines": pipelines}, indent=1, ensure_ascii=False, allow_nan=False
-    )
+    data = {"view": view_dict, "pipelines": pipelines, "sentences": [str(s) for s in sentences]}
+    clash = set(extra or {}) & set(data)
+    if clash:
+        raise PoolvizError(f"`extra` must not replace {', '.join(sorted(clash))}")
+    data.update(extra or {})
+    return json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False)
 
 
 def comparison_csv(runs: Mapping[str, PipelineRun]) -> str:

@@ -1,0 +1,7 @@
+"""``python -m poolviz``: see :mod:`poolviz.cli`."""
+
+import sys
+
+from poolviz.cli import main
+
+sys.exit(main())

@@ -1,0 +1,103 @@
+"""The command line: ``python -m poolviz export [QUERY] --format json|csv|png [-o FILE]``.
+
+``QUERY`` is the query string of a page link (``dx=2&pool=avg``), with or without the
+leading ``?``, or the whole link. The export is what the page's download buttons give for
+that link, byte for byte (:func:`poolviz.view.downloads.download`). A malformed parameter
+prints the page's warning to stderr and falls back to its default, as the page does;
+arguments that cannot be used end the command with status 2 and a one-line reason.
+
+>>> main(["export", "dx=2", "--format", "csv", "-o", "/dev/null"])
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from urllib.parse import parse_qs, urlsplit
+
+from poolviz.view import state as view_state
+from poolviz.view.downloads import FORMATS, download
+
+__all__ = ["main", "parse_query"]
+
+MAX_QUERY_CHARS = 100_000  # a link the page could open is far shorter; refuse floods early
+
+
+class UsageError(Exception):
+    """Arguments that cannot be used: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse prints usage over several lines
+        raise UsageError(message)
+
+
+def parse_query(text: str) -> dict[str, list[str]]:
+    """A link, or its query string, as the page reads it: every value of every key.
+
+    >>> parse_query("?dx=2&pool=avg")
+    {'dx': ['2'], 'pool': ['avg']}
+    >>> parse_query("http://localhost:8501/?dy=1&dy=2")
+    {'dy': ['1', '2']}
+    >>> parse_query("")
+    {}
+    """
+    if len(text) > MAX_QUERY_CHARS:
+        raise UsageError(f"QUERY has {len(text):,} characters; at most {MAX_QUERY_CHARS:,}")
+    if "://" in text:
+        text = urlsplit(text).query
+    return parse_qs(text.lstrip("?"), keep_blank_values=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m poolviz",
+        description="poolviz without a browser: export exactly what a page link shows.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    export = commands.add_parser(
+        "export",
+        help="write a link's view as JSON, CSV or PNG, as the page's download buttons do",
+        description=(
+            "Write the view that the page link ?QUERY opens, exactly as its download buttons "
+            "give it. Invalid parameters are reported on stderr and fall back to their "
+            "defaults, as on the page. Example: python -m poolviz export 'dx=2&pool=avg' "
+            "--format json -o view.json"
+        ),
+    )
+    export.add_argument(
+        "query", nargs="?", default="", help="the link or its query string (default: the default view)"
+    )
+    export.add_argument("--format", "-f", choices=list(FORMATS), default="json")
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    return parser
+
+
+def _export(args: argparse.Namespace) -> int:
+    decoded = view_state.decode(parse_query(args.query))
+    for rejection in decoded.rejections:
+        print(f"warning: {rejection.message()}", file=sys.stderr)
+    data = download(decoded.state, args.format)
+    if args.output in (None, "-"):
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return 0
+    try:
+        with open(args.output, "wb") as out:
+            out.write(data)
+    except OSError as error:
+        raise UsageError(f"cannot write {args.output!r}: {error.strerror or error}") from None
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0, or 2 for unusable arguments)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parser().parse_args(argv)
+        return _export(args)
+    except UsageError as error:
+        print(f"poolviz: error: {error}", file=sys.stderr)
+        return 2

@@ -1,0 +1,97 @@
+"""``python -m poolviz export``: the page's downloads without a browser, and its errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from poolviz.cli import main, parse_query
+from poolviz.core.patterns import make_preset
+from poolviz.view import state as view_state
+from poolviz.view.downloads import download
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "poolviz", *args], cwd=ROOT, capture_output=True, timeout=120
+    )
+
+
+def test_json_export_of_a_link_holds_view_stages_and_sentences(tmp_path):
+    out = tmp_path / "view.json"
+    assert main(["export", "?dx=2&pool=avg", "--format", "json", "-o", str(out)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["view"] == {"dx": "2", "pool": "avg"}
+    names = [p["name"] for p in data["pipelines"]]
+    assert names == ["with pooling", "without pooling"]
+    stage = data["pipelines"][0]["stages"][2]
+    assert set(stage) >= {"label", "original", "shifted", "changed_cells"}
+    assert stage["label"].startswith("avg-pool")
+    assert data["sentences"] and all(isinstance(s, str) for s in data["sentences"])
+
+
+def test_export_equals_the_shared_download_function_for_the_same_link(tmp_path):
+    query = "dx=-1&dy=1&mode=wrap&relu=1"
+    view = view_state.decode(parse_query(query)).state
+    for fmt in ("json", "csv", "png"):
+        out = tmp_path / f"x.{fmt}"
+        assert main(["export", query, "-f", fmt, "-o", str(out)]) == 0
+        assert out.read_bytes() == download(view, fmt)
+
+
+def test_png_export_opens(tmp_path):
+    out = tmp_path / "x.png"
+    assert main(["export", "", "-f", "png", "-o", str(out)]) == 0
+    with Image.open(io.BytesIO(out.read_bytes())) as im:
+        assert im.format == "PNG" and min(im.size) > 50
+
+
+def test_a_full_link_and_a_bare_query_give_the_same_export(capsysbinary):
+    assert main(["export", "http://localhost:8501/?dx=3", "-f", "csv"]) == 0
+    by_link = capsysbinary.readouterr().out
+    assert main(["export", "dx=3", "-f", "csv"]) == 0
+    assert capsysbinary.readouterr().out == by_link
+
+
+def test_malformed_parameter_warns_like_the_page_and_exports_the_default(capsysbinary):
+    pattern = view_state.encode(view_state.DEFAULT.with_pattern(make_preset("cross")))["p"]
+    assert main(["export", f"dx=zz&p={pattern}", "-f", "json"]) == 0
+    captured = capsysbinary.readouterr()
+    err = captured.err.decode()
+    assert err.count("warning:") == 1 and "`dx`" in err and "using the default 1" in err
+    data = json.loads(captured.out)
+    assert data["view"] == {"p": pattern}  # dx fell back to its default, the rest was kept
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["export", "-f", "bmp"], "invalid choice: 'bmp'"),
+        (["export", "-o", "/nonexistent-dir/x.json"], "cannot write '/nonexistent-dir/x.json'"),
+        ([], "the following arguments are required: command"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        (["export", "a", "b"], "unrecognized arguments: b"),
+        (["export", "x" * 100_001], "QUERY has 100,001 characters"),
+    ],
+)
+def test_unusable_arguments_exit_2_with_one_line(args, reason, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("poolviz: error: ") and reason in err
+
+
+def test_the_module_runs_and_help_explains_it():
+    result = run_cli("export", "--help")
+    assert result.returncode == 0
+    assert b"--format" in result.stdout and b"Example: python -m poolviz export" in result.stdout
+    bad = run_cli("export", "--format", "gif")
+    assert bad.returncode == 2 and bad.stderr.decode().count("\n") == 1
+    assert b"Traceback" not in bad.stderr
