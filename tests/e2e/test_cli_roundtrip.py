@@ -22,7 +22,7 @@ def page_download(page, key: str) -> bytes:
 
 @pytest.mark.parametrize("query", LINKS)
 def test_cli_export_is_byte_identical_to_the_page_downloads(page, app_url, query):
-    open_app(page, app_url + ("/?" + query if query else ""))
+    open_app(page, app_url + ("?" + query if query else ""))
     for fmt in ("json", "csv"):
         cli = subprocess.run(
             [sys.executable, "-m", "poolviz", "export", query, "--format", fmt],
