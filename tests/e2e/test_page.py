@@ -56,17 +56,7 @@ BOOK = DEFAULT.pattern_array()
 
 def pipeline_maps(view: view_state.ViewState, name: str = WITH_POOLING) -> list[np.ndarray]:
     """The heatmaps a pipeline figure must hold: stages after the input, original then shifted."""
-    pipelines = standard_pipelines(
-        view.kernel,
-        view.conv_stride,
-        view.conv_padding,
-        view.relu,
-        view.pool,
-        view.pool_size,
-        view.pool_stride,
-        view.next_stride,
-        view.next_padding,
-    )
+    pipelines = standard_pipelines(view.layer_settings())
     run = compare(view.pattern_array(), pipelines, view.dx, view.dy, view.mode)[name]
     assert run.ok, run.error
     return [np.atleast_2d(m) for m in run.original[1:]] + [
