@@ -15,6 +15,8 @@ st.set_page_config(
 
 from app_pages import PAGES  # noqa: E402 — set_page_config must be the first Streamlit call
 from poolviz.core.text import markdown_escape  # noqa: E402
+from ui.lesson import draw_lesson  # noqa: E402
+from ui.panels import page_style  # noqa: E402
 from ui.session import current_view, draw_share, keep_alive, ss, start_session, sync_url  # noqa: E402
 from ui.sidebar import shift_controls, sidebar  # noqa: E402
 
@@ -22,10 +24,11 @@ KEPT = tuple(key for page in PAGES.values() for key in getattr(page, "KEEP", ())
 
 
 def header() -> None:
-    st.title("Why max-pool between convolutions?")
+    st.markdown("## Why max-pool between convolutions?")
     st.caption(
-        "A global pool at the end already makes the output invariant. Shift the pattern "
-        "and watch what the *next layer* receives with and without local pooling."
+        "Stride-1 convs with one global pool at the end are already shift invariant. So why "
+        "pool in between? Follow the six steps, or shift the pattern and watch what the "
+        "*next layer* receives."
     )
     if ss.rejections:
         st.warning(
@@ -41,6 +44,7 @@ def header() -> None:
 @st.fragment
 def main_area() -> None:
     keep_alive(*KEPT)  # widgets of closed tabs would otherwise lose their values
+    draw_lesson(current_view())
     shift_controls()
     view = current_view()
     titles = [page.TITLE for page in PAGES.values()]
@@ -56,6 +60,7 @@ def main_area() -> None:
 
 
 start_session()
+page_style()
 header()
 sidebar()
 main_area()

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
-from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING
+from poolviz.lessons.pipelines import PIPELINES
 from poolviz.render import figures
 from poolviz.render.torch_code import torch_snippet
 from poolviz.view import choices, downloads
 from poolviz.view import state as view_state
-from ui.cached import compute_key, explore_figures, explore_results, scrub_page
-from ui.callbacks import on_cell_click
+from ui.cached import compute_key, explore_figures, explore_results, pipelines_for, scrub_page
+from ui.callbacks import on_cell_click, on_pipeline_change
 from ui.panels import bullets, guarded
 from ui.session import ss
 
@@ -19,13 +20,37 @@ KEY = "explore"
 TITLE = choices.TABS[KEY]
 
 
+def pipeline_choice(slot: int) -> None:
+    """One side's pipeline: any of the three; the other side always shows a different one."""
+    key = ("pipe_left", "pipe_right")[slot]
+    st.selectbox(
+        ("Left", "Right")[slot] + " pipeline", list(PIPELINES), key=key,
+        format_func=PIPELINES.get, on_change=on_pipeline_change, args=(key,),
+    )
+
+
+def costs_table(costs) -> None:
+    """Every stage's size, multiply-adds and receptive field, from the layer specs."""
+    rows = [
+        {
+            "stage": c.label,
+            "size": "×".join(map(str, c.shape)) or "1",
+            "multiply-adds": c.macs,
+            "receptive field": f"{c.field[0]}×{c.field[1]}",
+        }
+        for c in costs
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
 def draw_explore(view: view_state.ViewState) -> None:
     key = compute_key(view)
     result = explore_results(key)
-    runs, sentences, aps = result.runs, result.sentences, result.aps
     figs = explore_figures(key, view.show_values)
-    c1, c2, c3 = st.columns([1, 1, 1.25])
-    with c1:
+    # Inputs in a narrow column beside the two pipelines, so that at 1280×800 a feature
+    # map of each pipeline is on screen without scrolling.
+    inputs, *sides = st.columns([0.8, 1.6, 1.6])
+    with inputs:
         chart_key = f"input_{ss.versions['input']}"
         st.plotly_chart(
             figs["input"],
@@ -35,13 +60,8 @@ def draw_explore(view: view_state.ViewState) -> None:
             theme=None,
             config=figures.CONFIG,
         )
-    with c2:
         if figs["shifted"] is not None:
             st.plotly_chart(figs["shifted"], key="shifted_input", theme=None, config=figures.CONFIG)
-    with c3:
-        st.markdown(bullets(sentences))
-        if aps:
-            st.info(aps)
     if view.scrub:
         html, height, radius = scrub_page(key, view.show_values)
         st.caption(
@@ -49,19 +69,21 @@ def draw_explore(view: view_state.ViewState) -> None:
             "sliders inside the panel (the original is on top, the shifted input below)."
         )
         st.iframe(html, height=height)
-        return
-    left, right = st.columns(2)
-    for column, name in ((left, WITH_POOLING), (right, WITHOUT_POOLING)):
+    for slot, (column, (name, run)) in enumerate(zip(sides, result.runs.items(), strict=True)):
         with column:
-            st.subheader(name.capitalize())
-            run = runs[name]
+            pipeline_choice(slot)
             if not run.ok:
                 st.error(f"This pipeline cannot run on this input: {run.error}")
                 continue
             st.caption(" → ".join(run.labels[1:]))
-            st.plotly_chart(
-                figs[name], key="fig_" + name.split()[0], theme=None, config=figures.CONFIG
-            )
+            if not view.scrub:
+                st.plotly_chart(
+                    figs[name], key=("fig_left", "fig_right")[slot], theme=None,
+                    config=figures.CONFIG,
+                )
+            with st.expander("Size, multiply-adds and receptive field of every stage"):
+                costs_table(result.costs[name])
+    st.markdown(bullets(result.sentences))
 
 
 def draw_exports(view: view_state.ViewState) -> None:
@@ -84,7 +106,7 @@ def draw_exports(view: view_state.ViewState) -> None:
         st.code(
             torch_snippet(
                 np.array(view.pattern),
-                view.layer_settings(),
+                pipelines=pipelines_for(view),
                 dx=view.dx,
                 dy=view.dy,
                 mode=view.mode,

@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING
 from poolviz.render import figures, tab_figures
 from poolviz.view import choices
 from poolviz.view import state as view_state
-from ui.cached import WINDOW_SPEEDS, compute_key, linked_cells, window_animation
+from ui.cached import WINDOW_SPEEDS, compute_key, linked_cells, pipelines_for, window_animation
 from ui.callbacks import on_receptive_click, step_window
 from ui.panels import guarded
 from ui.session import ss
@@ -23,7 +22,7 @@ def draw_windows(view: view_state.ViewState) -> None:
     key = compute_key(view)
     name = st.radio(
         "Pipeline",
-        [WITH_POOLING, WITHOUT_POOLING],
+        list(pipelines_for(key)),
         key="win_pipeline",
         horizontal=True,
         format_func=str.capitalize,

@@ -15,7 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from poolviz.core.kernels import KERNEL_PRESETS, make_kernel
 from poolviz.core.patterns import PRESETS, make_preset
-from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING, compare, standard_pipelines
+from poolviz.lessons.comparison import compare
+from poolviz.lessons.pipelines import selected
 from poolviz.view import state as view_state
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -58,23 +59,25 @@ def heatmaps(at: AppTest, key: str) -> list[np.ndarray]:
     return [decode_z(t["z"]) for t in chart_spec(at, key)["data"] if t["type"] == "heatmap"]
 
 
-def pipeline_maps(at: AppTest, name: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """(original row, shifted row) of a pipeline figure, stages after the input."""
-    maps = heatmaps(at, "fig_" + name.split()[0])
+LEFT, RIGHT = "left", "right"  # the two sides of Explore; by default max-pool and no pooling
+
+
+def pipeline_maps(at: AppTest, side: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(original row, shifted row) of one side's pipeline figure, stages after the input."""
+    maps = heatmaps(at, "fig_" + side)
     half = len(maps) // 2
     return maps[:half], maps[half:]
 
 
 def expected_runs(state: view_state.ViewState):
-    pipelines = standard_pipelines(state.layer_settings())
+    pipelines = selected(state.layer_settings(), state.pipelines)
     return compare(state.pattern_array(), pipelines, state.dx, state.dy, state.mode)
 
 
 def assert_matches(at: AppTest, state: view_state.ViewState) -> None:
     runs = expected_runs(state)
-    for name in (WITH_POOLING, WITHOUT_POOLING):
-        top, bottom = pipeline_maps(at, name)
-        run = runs[name]
+    for side, run in zip((LEFT, RIGHT), runs.values(), strict=True):
+        top, bottom = pipeline_maps(at, side)
         assert len(top) == len(run.labels) - 1
         for shown, want in zip(top, run.original[1:], strict=True):
             np.testing.assert_array_equal(shown, np.atleast_2d(want))
@@ -87,7 +90,7 @@ def test_default_render_shows_the_books_matrices():
     assert not at.exception
     assert not at.error
     assert not at.warning
-    top, bottom = pipeline_maps(at, WITH_POOLING)
+    top, bottom = pipeline_maps(at, LEFT)
     # conv 1x1 (identity), max-pool 2x2 /2, conv 2x2 all-ones /2, global max
     np.testing.assert_array_equal(top[1], [[0, 1, 1, 0]] * 4)
     np.testing.assert_array_equal(bottom[1], [[0, 1, 1, 0]] * 4)
@@ -104,7 +107,7 @@ def test_moving_dx_changes_the_shifted_row_and_the_url():
     at = run_app()
     at.slider(key="dx").set_value(2).run()
     assert not at.exception
-    _, bottom = pipeline_maps(at, WITH_POOLING)
+    _, bottom = pipeline_maps(at, LEFT)
     np.testing.assert_array_equal(bottom[1], [[0, 0, 1, 1]] * 4)
     np.testing.assert_array_equal(bottom[2], [[0, 4], [0, 4]])
     assert qp(at)["dx"] == "2"
@@ -123,7 +126,7 @@ def test_moving_dy_and_wrap_mode():
 def test_a_filter_from_the_url_changes_the_conv_map():
     at = run_app({"k": "2"})
     assert not at.exception
-    top, _ = pipeline_maps(at, WITH_POOLING)
+    top, _ = pipeline_maps(at, LEFT)
     np.testing.assert_array_equal(top[0], 2 * make_preset("book"))
 
 
@@ -156,10 +159,10 @@ def test_grid_size_clear_and_invert():
     at.number_input(key="rows_widget").set_value(6).run()
     assert not at.exception
     assert heatmaps(at, "input_" + str(at.session_state.versions["input"]))[0].shape == (6, 12)
-    at.button[0].click().run()  # Clear
+    next(b for b in at.button if b.label == "Clear").click().run()
     assert not at.exception
     assert not np.any(np.array(at.session_state.pattern))
-    at.button[1].click().run()  # Invert
+    next(b for b in at.button if b.label == "Invert").click().run()
     assert np.all(np.array(at.session_state.pattern) == 1)
 
 
@@ -169,8 +172,9 @@ def test_pooling_kinds(pool):
     at.selectbox(key="pool").set_value(pool).run()
     assert not at.exception
     assert_matches(at, view_state.ViewState(pool=pool))
-    if pool == "aps":
-        assert any("polyphase" in i.value for i in at.info)
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    # APS is said in plain words beside the maps (and only when APS is on screen).
+    assert ("APS keeps the sub-grid with the most energy" in text) == (pool == "aps")
 
 
 def test_a_query_string_reproduces_a_state():
@@ -320,7 +324,7 @@ def test_instant_mode_ships_every_shift_to_the_browser():
     assert not at.exception
     assert not at.error
     assert any("Instant mode" in c.value for c in at.caption)
-    assert not [e for e in at.get("plotly_chart") if e.proto.id.endswith("-fig_with")]
+    assert not [e for e in at.get("plotly_chart") if e.proto.id.endswith("-fig_left")]
 
 
 def test_the_pytorch_panel_holds_code_for_the_current_view():

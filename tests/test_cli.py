@@ -31,11 +31,33 @@ def test_json_export_of_a_link_holds_view_stages_and_sentences(tmp_path):
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["view"] == {"dx": "2", "pool": "avg"}
     names = [p["name"] for p in data["pipelines"]]
-    assert names == ["with pooling", "without pooling"]
+    assert names == ["avg-pool", "no pooling"]
     stage = data["pipelines"][0]["stages"][2]
     assert set(stage) >= {"label", "original", "shifted", "changed_cells"}
     assert stage["label"].startswith("avg-pool")
+    assert (stage["size"], stage["multiply_adds"], stage["receptive_field"]) == ([4, 4], 64, [2, 2])
+    assert data["lesson_step"] == 2
     assert data["sentences"] and all(isinstance(s, str) for s in data["sentences"])
+
+
+def test_the_default_link_shows_the_answer(capsysbinary):
+    """The first paint's claim, read from the CLI export of the default link."""
+    assert main(["export", "", "-f", "json"]) == 0
+    data = json.loads(capsysbinary.readouterr().out)
+    runs = {p["name"]: p["stages"] for p in data["pipelines"]}
+    pooled, plain = runs["max-pool"], runs["no pooling"]
+    # max-pool: the next layer's input (the pooled map) and its output are unchanged
+    assert [s["label"] for s in pooled] == [
+        "input", "conv 1×1", "max-pool 2×2 /2", "conv 2×2 /2", "global max"
+    ]
+    assert pooled[2]["changed_cells"] == 0 and pooled[3]["changed_cells"] == 0
+    # no pooling: the next layer's input (the conv map) and its output both changed
+    assert plain[1]["changed_cells"] > 0 and plain[2]["changed_cells"] > 0
+    # and both global maxima are unchanged
+    assert pooled[-1]["original"] == pooled[-1]["shifted"] == 2
+    assert plain[-1]["original"] == plain[-1]["shifted"] == 2
+    assert pooled[-1]["changed_cells"] == plain[-1]["changed_cells"] == 0
+    assert data["lesson_step"] == 2 and data["view"] == {}
 
 
 def test_export_equals_the_shared_download_function_for_the_same_link(tmp_path):

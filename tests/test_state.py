@@ -214,6 +214,8 @@ def test_worst_case_query_string_is_short():
     state = replace(
         state,
         tab=max(TABS, key=len),
+        step=0,
+        pipelines=("strided", "nopool"),
         dx=-32,
         dy=-32,
         mode="wrap",

@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from poolviz.core.limits import MAX_PADDING, MAX_POOL, MAX_STRIDE, PAGE_MAX_GRID, PAGE_MAX_KERNEL
+from poolviz.lessons.lesson import STEPS
+from poolviz.lessons.pipelines import PIPELINES
 from poolviz.view.state import (
     DEFAULT,
     MAX_QUERY_CHARS,
@@ -34,7 +36,7 @@ KEY_TO_FIELD = {
     "pst": "pool_stride", "ns": "next_stride", "np": "next_padding", "vals": "show_values",
     "sweep": "sweep", "seed": "seed", "th": "threshold", "scrub": "scrub",
     "en": "ex_samples", "em": "ex_motif", "ed": "ex_distractors", "eg": "ex_grid",
-    "es": "ex_steps", "elr": "ex_rate", "eseed": "ex_seed",
+    "es": "ex_steps", "elr": "ex_rate", "eseed": "ex_seed", "step": "step", "pipes": "pipelines",
 }  # fmt: skip
 KEYS = sorted(KEY_TO_FIELD)
 
@@ -68,6 +70,8 @@ def states(draw) -> ViewState:
     h, w = base.height, base.width
     return ViewState(
         tab=draw(st.sampled_from(TABS)),
+        step=draw(st.integers(0, len(STEPS))),
+        pipelines=tuple(draw(st.permutations(list(PIPELINES)))[:2]),
         pattern=base.pattern,
         dx=draw(st.integers(-w, w)),
         dy=draw(st.integers(-h, h)),

@@ -15,7 +15,7 @@ import streamlit as st
 from poolviz.core import invariance, receptive, stepthrough
 from poolviz.core.checks import PoolvizError
 from poolviz.core.pipeline import run_pipeline
-from poolviz.lessons import classic, comparison, narrative
+from poolviz.lessons import classic, comparison, narrative, pipelines, sentences
 from poolviz.lessons import experiment as exp
 from poolviz.render import figures, scrub, tab_figures
 from poolviz.view import downloads
@@ -26,7 +26,8 @@ WINDOW_SPEEDS = {"slow": 900, "medium": 400, "fast": 120}  # ms per window posit
 
 
 def pipelines_for(view: view_state.ViewState) -> dict:
-    return comparison.standard_pipelines(view.layer_settings())
+    """Title -> layers of the view's two pipelines."""
+    return pipelines.selected(view.layer_settings(), view.pipelines)
 
 
 def compute_key(view: view_state.ViewState) -> view_state.ViewState:
@@ -60,7 +61,7 @@ def explore_figures(key: view_state.ViewState, show_values: bool):
         if shifted is None
         else figures.input_figure(
             shifted,
-            f"shifted {narrative.describe_shift(key.dx, key.dy, key.mode)}",
+            f"shifted {sentences.describe_shift(key.dx, key.dy, key.mode)}",
             show_values,
             outline=invariance.changed_mask(grid, shifted),
         )
@@ -104,7 +105,8 @@ def book_data():
 def book_results():
     book = book_data()
     fig = tab_figures.book_figure(
-        book.inputs, book.pooled, book.next_maps, book.pool_label, book.next_label
+        book.inputs, book.pooled, book.next_maps, book.pool_label, book.next_label,
+        book.plain_next, book.plain_label,
     )
     return book, fig, narrative.explain_book(book)
 

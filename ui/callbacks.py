@@ -6,6 +6,7 @@ import numpy as np
 
 from poolviz.core import kernels, limits, patterns
 from poolviz.core.checks import PoolvizError
+from poolviz.lessons.pipelines import PIPELINES
 from poolviz.view import uploads as images
 from ui.session import bump, note, set_kernel, set_pattern, ss
 
@@ -114,3 +115,13 @@ def on_receptive_click(chart_key: str) -> None:
 
 def step_window(delta: int, total: int) -> None:
     ss.win_pos = int(np.clip(ss.get("win_pos", 0) + delta, 0, total - 1))
+
+
+def on_pipeline_change(changed: str) -> None:
+    """Two sides must show different pipelines: picking the other side's swaps them."""
+    other = "pipe_right" if changed == "pipe_left" else "pipe_left"
+    if ss[changed] == ss[other]:
+        ss[other] = ss.get("_pipes_before", {}).get(changed, ss[other])
+        if ss[other] == ss[changed]:
+            ss[other] = next(name for name in PIPELINES if name != ss[changed])
+    ss["_pipes_before"] = {"pipe_left": ss.pipe_left, "pipe_right": ss.pipe_right}

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Iterable
+from pathlib import Path
 
 import streamlit as st
 
 from poolviz.core.checks import PoolvizError
 from poolviz.core.text import markdown_escape
+
+_CSS = Path(__file__).with_name("assets") / "page.css"
+
+
+def page_style() -> None:
+    """The page's own CSS (a file in ui/assets; static, never user text)."""
+    st.html(f"<style>{_CSS.read_text(encoding='utf-8')}</style>")
 
 
 def bullets(lines: Iterable[str]) -> str:

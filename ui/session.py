@@ -13,6 +13,7 @@ ss = st.session_state
 TAB_KEYS = {title: key for key, title in choices.TABS.items()}
 
 SIMPLE_FIELDS = (
+    "step",
     "dx",
     "dy",
     "mode",
@@ -40,26 +41,34 @@ SIMPLE_FIELDS = (
 EXPERIMENT_FIELDS = SIMPLE_FIELDS[-7:]
 
 
+def apply_view(state: view_state.ViewState) -> None:
+    """Put a whole view into session state, where the widgets read it (a link, a lesson step)."""
+    for field in SIMPLE_FIELDS:
+        ss[field] = getattr(state, field)
+    ss.pipe_left, ss.pipe_right = state.pipelines
+    ss["_pipes_before"] = {"pipe_left": ss.pipe_left, "pipe_right": ss.pipe_right}
+    ss.pattern = state.pattern
+    ss.kernel = state.kernel
+    ss.rows, ss.cols = state.height, state.width
+    ss.k_rows, ss.k_cols = len(state.kernel), len(state.kernel[0])
+    ss.initial_tab = choices.TABS[state.tab]
+    if "tab_label" in ss:  # the tab widget already exists: open the view's tab
+        ss.tab_label = choices.TABS[state.tab]
+
+
 def start_session() -> None:
     """Read the URL once per session into session state (widgets are keyed by field)."""
     if "view_ready" in ss:
         return
     params = {key: st.query_params.get_all(key) for key in st.query_params}
     decoded = view_state.decode(params)
-    state = decoded.state
-    for field in SIMPLE_FIELDS:
-        ss[field] = getattr(state, field)
-    ss.pattern = state.pattern
-    ss.kernel = state.kernel
-    ss.rows, ss.cols = state.height, state.width
-    ss.k_rows, ss.k_cols = len(state.kernel), len(state.kernel[0])
+    apply_view(decoded.state)
     ss.rejections = [r.message() for r in decoded.rejections]
     ss.rejected_keys = [r.shown_key for r in decoded.rejections]
     if not params:
         # Streamlit hands the page no parameters at all when a link has more than 1,000;
         # rewrite the address so that it says what the page shows: the default view.
         st.query_params.clear()
-    ss.initial_tab = choices.TABS[state.tab]
     ss.versions = {"input": 0, "kernel": 0, "upload": 0, "receptive": 0}
     ss.upload_bytes = None
     ss.messages = {}
@@ -102,7 +111,10 @@ def current_view() -> view_state.ViewState:
     # link carries exact decimals, so round to the places the URL allows.
     fields["threshold"] = round(float(fields["threshold"]), view_state.THRESHOLD_DECIMALS)
     fields["ex_rate"] = round(float(fields["ex_rate"]), view_state.RATE_DECIMALS)
-    return view_state.ViewState(tab=tab, pattern=ss.pattern, kernel=ss.kernel, **fields)
+    pipelines = (ss.pipe_left, ss.pipe_right)
+    return view_state.ViewState(
+        tab=tab, pattern=ss.pattern, kernel=ss.kernel, pipelines=pipelines, **fields
+    )
 
 
 def sync_url(view: view_state.ViewState) -> None:

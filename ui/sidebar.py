@@ -152,7 +152,7 @@ def sidebar() -> None:
 
 
 def shift_controls() -> None:
-    c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
+    c1, c2, c3, c4 = st.columns([3, 3, 3, 1.6])
     c4.toggle(
         "Instant mode",
         key="scrub",

@@ -30,8 +30,8 @@ from poolviz.core.pipeline import (
     check_grid,
     run_pipeline,
     with_pooling,
-    without_pooling,
 )
+from poolviz.lessons.pipelines import NO_POOLING, POOLING, STRIDED, build
 
 __all__ = [
     "WITH_POOLING",
@@ -70,13 +70,15 @@ class PipelineRun:
 
 
 def standard_pipelines(settings=None, **changes) -> dict[str, tuple[Layer, ...]]:
-    """The two pipelines of the question, sharing the first conv and the next layer.
+    """The experiment's two pipelines: "with pooling" (the book's) and "without pooling"
+    (the strided conv), sharing the first conv and the next layer.
 
     ``settings`` is a :class:`~poolviz.core.pipeline.LayerSettings` or a kernel, with
-    ``changes`` to its fields.
+    ``changes`` to its fields. The page's three named pipelines are in
+    :mod:`poolviz.lessons.pipelines`; these are two of them under the experiment's names.
     """
     s = LayerSettings.of(settings, **changes)
-    return {WITH_POOLING: with_pooling(s), WITHOUT_POOLING: without_pooling(s)}
+    return {WITH_POOLING: build(POOLING, s), WITHOUT_POOLING: build(STRIDED, s)}
 
 
 def compare(
@@ -145,6 +147,10 @@ class BookExample:
     global_max: dict[str, float]
     pool_label: str
     next_label: str
+    # The same inputs through "no pooling" (stride-1 convs): the question's proposal.
+    plain_next: dict[str, np.ndarray]
+    plain_global: dict[str, float]
+    plain_label: str
 
 
 def book_example() -> BookExample:
@@ -156,9 +162,14 @@ def book_example() -> BookExample:
     """
     inputs = book_inputs()
     names = list(inputs)
-    stages = run_pipeline(with_pooling(((1.0,),)), np.stack([inputs[n] for n in names]))
+    stack = np.stack([inputs[n] for n in names])
+    stages = run_pipeline(with_pooling(((1.0,),)), stack)
     pool_stage, next_stage, global_stage = stages[2], stages[3], stages[4]
+    plain = run_pipeline(build(NO_POOLING, LayerSettings(((1.0,),))), stack)
     return BookExample(
+        plain_next={n: plain[2].maps[i] for i, n in enumerate(names)},
+        plain_global={n: float(plain[3].maps[i]) for i, n in enumerate(names)},
+        plain_label=plain[2].label,
         inputs=dict(inputs),
         pooled={n: pool_stage.maps[i] for i, n in enumerate(names)},
         next_maps={n: next_stage.maps[i] for i, n in enumerate(names)},

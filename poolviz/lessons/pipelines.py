@@ -29,13 +29,11 @@ from collections.abc import Sequence
 
 from poolviz.core.checks import PoolvizError
 from poolviz.core.pipeline import (
-    NEXT_KERNEL,
     POOL_NAMES,
-    Conv,
-    GlobalPool,
     Layer,
     LayerSettings,
-    Pool,
+    with_pooling,
+    without_pooling,
 )
 
 __all__ = ["NO_POOLING", "POOLING", "STRIDED", "PIPELINES", "DEFAULT_PAIR", "build", "title", "selected"]
@@ -43,9 +41,9 @@ __all__ = ["NO_POOLING", "POOLING", "STRIDED", "PIPELINES", "DEFAULT_PAIR", "bui
 NO_POOLING, POOLING, STRIDED = "nopool", "pool", "strided"
 # Key (the URL's value) -> what the pipeline is, in a few words (for choosing it).
 PIPELINES = {
-    NO_POOLING: "no pooling (stride-1 convs, the question's proposal)",
-    POOLING: "pooling 2×2 /2 (the book's; kind from the sidebar)",
-    STRIDED: "strided conv (all-convolutional)",
+    NO_POOLING: "no pooling: stride-1 convs",
+    POOLING: "pooling 2×2 /2, then conv",
+    STRIDED: "strided conv, no pooling",
 }
 DEFAULT_PAIR = (POOLING, NO_POOLING)
 
@@ -57,15 +55,12 @@ def _check(name: str) -> str:
 
 
 def build(name: str, settings: LayerSettings) -> tuple[Layer, ...]:
-    """The layers of pipeline ``name`` for these settings."""
-    s = settings
-    head = s.front()
+    """The layers of pipeline ``name`` for these settings (built by the core's builders)."""
     if _check(name) == NO_POOLING:
-        return head + (Conv(NEXT_KERNEL, 1, s.next_padding), GlobalPool(s.global_kind))
-    nxt = Conv(NEXT_KERNEL, s.next_stride, s.next_padding)
+        return without_pooling(settings, next_stride=1)
     if name == POOLING:
-        return head + (Pool(s.pool, s.pool_size, s.pool_stride), nxt, GlobalPool(s.global_kind))
-    return head + (nxt, GlobalPool(s.global_kind))
+        return with_pooling(settings)
+    return without_pooling(settings)
 
 
 def title(name: str, settings: LayerSettings) -> str:

@@ -59,6 +59,7 @@ def comparison_json(
     view: Mapping[str, str] | None = None,
     sentences: Sequence[str] = (),
     extra: Mapping[str, Any] | None = None,
+    stage_info: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> str:
     """The comparison as JSON text.
 
@@ -74,6 +75,9 @@ def comparison_json(
     extra : mapping, optional
         More JSON-ready top-level entries (the page adds the lesson step); they cannot
         replace ``view``, ``pipelines`` or ``sentences``.
+    stage_info : mapping, optional
+        Per pipeline name, one JSON-ready mapping per stage merged into that stage's entry
+        (the page adds each stage's size, multiply-adds and receptive field).
 
     Returns
     -------
@@ -91,14 +95,16 @@ def comparison_json(
     """
     pipelines = []
     for run in runs.values():
+        info = list((stage_info or {}).get(run.name, ()))
         stages = [
             {
                 "label": label,
                 "original": _json_values(a),
                 "shifted": _json_values(b),
                 "changed_cells": changed_cells(a, b),
+                **(info[i] if i < len(info) else {}),
             }
-            for label, a, b in zip(run.labels, run.original, run.shifted, strict=False)
+            for i, (label, a, b) in enumerate(zip(run.labels, run.original, run.shifted, strict=False))
         ]
         pipelines.append({"name": run.name, "error": run.error, "stages": stages})
     view_dict = {str(k): view[k] for k in sorted(view, key=str)} if view else {}

@@ -42,8 +42,14 @@ def book_figure(
     next_maps: Mapping[str, np.ndarray],
     pool_label: str,
     next_label: str,
+    plain_next: Mapping[str, np.ndarray] | None = None,
+    plain_label: str = "",
 ) -> go.Figure:
-    """Rows A, B, C: the input, its max-pool output and the next layer's output."""
+    """Rows A, B, C: the input, its max-pool output and the next layer's output, and (with
+    ``plain_next``) the next layer's output with no pooling, the question's proposal.
+
+    Every panel is drawn at the same cell size, so an 8×8 input is larger than its pooled map.
+    """
     rows = []
     all_pooled = list(pooled.values())
     all_next = list(next_maps.values())
@@ -62,6 +68,14 @@ def book_figure(
                 ),
             ]
         )
+        if plain_next is not None:
+            pl = list(plain_next.values())
+            lo, hi, scale = shared_scale(*pl)
+            changed = None if name == first else changed_mask(plain_next[first], plain_next[name])
+            rows[-1].append(
+                Panel(plain_next[name], f"{name}: no pooling, {plain_label}", lo, hi, scale,
+                      outline=changed)
+            )
     return grid_figure(rows, show_values=True, cell_px=26)
 
 

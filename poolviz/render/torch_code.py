@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ import numpy as np
 from poolviz.core.checks import PoolvizError, as_choice, as_int
 from poolviz.core.ops import APS_TIE_RTOL, SHIFT_MODES
 from poolviz.core.pipeline import Conv, GlobalPool, Pool, ReLU, check_grid
-from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING, compare, standard_pipelines
+from poolviz.lessons.comparison import compare, standard_pipelines
 
 __all__ = ["torch_snippet", "pattern_literal", "number_literal"]
 
@@ -163,6 +164,7 @@ def torch_snippet(
     dx: int = 0,
     dy: int = 0,
     mode: str = "zero",
+    pipelines: Mapping[str, tuple] | None = None,
     **changes: Any,
 ) -> str:
     """The current view as a runnable PyTorch script (float64 throughout).
@@ -176,7 +178,8 @@ def torch_snippet(
     "shifted"), ``stage`` as in :func:`poolviz.lessons.comparison.compare` (0 = the input).
 
     ``settings`` (a :class:`~poolviz.core.pipeline.LayerSettings` or a kernel) and
-    ``changes`` are those of :func:`poolviz.lessons.comparison.standard_pipelines`.
+    ``changes`` are those of :func:`poolviz.lessons.comparison.standard_pipelines`;
+    ``pipelines`` (name -> layers, all sharing the first conv) replaces those two.
     When a pipeline cannot run on the pattern, the script starts with a comment saying
     so (PyTorch then raises the matching error).
     """
@@ -185,11 +188,14 @@ def torch_snippet(
         raise PoolvizError(f"`pattern` must be a single (H, W) grid; got shape {x.shape}")
     dx, dy = as_int(dx, "dx"), as_int(dy, "dy")
     mode = as_choice(mode, "mode", SHIFT_MODES)
-    pipelines = standard_pipelines(settings, **changes)
+    if pipelines is None:
+        pipelines = standard_pipelines(settings, **changes)
     runs = compare(x, pipelines, dx=dx, dy=dy, mode=mode)
     h, w = x.shape
-    first = pipelines[WITH_POOLING][0]
-    pool_layer = next((layer for layer in pipelines[WITH_POOLING] if isinstance(layer, Pool)), None)
+    first = next(iter(pipelines.values()))[0]
+    pool_layer = next(
+        (layer for p in pipelines.values() for layer in p if isinstance(layer, Pool)), None
+    )
 
     lines = ["import torch", "import torch.nn.functional as F", ""]
     for name, run in runs.items():
@@ -208,8 +214,7 @@ def torch_snippet(
     if helpers:
         lines += [""] + helpers
     lines += ["layers = {"]
-    for name in (WITH_POOLING, WITHOUT_POOLING):
-        pipeline = pipelines[name]
+    for name, pipeline in pipelines.items():
         last_conv = max(i for i, layer in enumerate(pipeline) if isinstance(layer, Conv))
         lines.append(f"    {_quoted(name)}: [")
         for i, layer in enumerate(pipeline):

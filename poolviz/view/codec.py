@@ -50,6 +50,8 @@ from poolviz.core.limits import MAX_PADDING, MAX_POOL, MAX_STRIDE
 from poolviz.core.ops import SHIFT_MODES
 from poolviz.core.pipeline import POOL_KINDS
 from poolviz.core.text import SHOWN_CHARS, quote_user_text, show_user_text
+from poolviz.lessons.lesson import STEPS
+from poolviz.lessons.pipelines import PIPELINES
 from poolviz.view import choices
 from poolviz.view.formats import (
     _count,
@@ -194,6 +196,33 @@ def _choice_param(name: str, key: str, choices: tuple[str, ...]) -> _Param:
     return _Param(name, key, parse, problem, str, repr(getattr(DEFAULT, name)))
 
 
+def _pair_param(name: str, key: str, choices: tuple[str, ...]) -> _Param:
+    """Two different choices, comma-separated: ``pool,nopool``."""
+    reason = "must be two different pipelines of " + ", ".join(repr(c) for c in choices) + (
+        " joined by a comma"
+    )
+
+    def ok(value: Any) -> bool:
+        return (
+            isinstance(value, tuple)
+            and len(value) == 2
+            and all(isinstance(v, str) and v in choices for v in value)
+            and value[0] != value[1]
+        )
+
+    def parse(text: str, ctx: ViewState) -> tuple[str, str]:
+        value = tuple(text.split(","))
+        if not ok(value):
+            raise _Invalid(reason)
+        return value
+
+    def problem(value: Any, ctx: ViewState) -> str | None:
+        return None if ok(value) else reason
+
+    default = getattr(DEFAULT, name)
+    return _Param(name, key, parse, problem, ",".join, repr(",".join(default)))
+
+
 def _bool_param(name: str, key: str) -> _Param:
     reason = "must be 1 (on) or 0 (off)"
 
@@ -286,6 +315,8 @@ def _plain(
 _PARAMS: tuple[_Param, ...] = (
     _plain("pattern", "p", _parse_pattern, _pattern_problem, _format_pattern, "8x8 book pattern"),
     _choice_param("tab", "tab", TABS),
+    _int_param("step", "step", _fixed(0, len(STEPS))),
+    _pair_param("pipelines", "pipes", tuple(PIPELINES)),
     _int_param("dx", "dx", lambda ctx: (-ctx.width, ctx.width)),
     _int_param("dy", "dy", lambda ctx: (-ctx.height, ctx.height)),
     _choice_param("mode", "mode", MODES),

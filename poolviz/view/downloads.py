@@ -18,13 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from poolviz.lessons import comparison, narrative
-from poolviz.lessons.comparison import WITH_POOLING, PipelineRun, standard_pipelines
+from poolviz.core.costs import StageCost, stage_costs
+from poolviz.lessons import comparison, pipelines, sentences
+from poolviz.lessons.comparison import PipelineRun
 from poolviz.render import export, png
 from poolviz.view import state as view_state
 from poolviz.view.choices import POOL_TITLES
 
-__all__ = ["FORMATS", "ViewResult", "view_result", "title", "download"]
+__all__ = ["FORMATS", "ViewResult", "view_result", "stage_info", "title", "download"]
 
 # Format -> (file name, MIME type) of the download.
 FORMATS = {
@@ -36,32 +37,48 @@ FORMATS = {
 
 @dataclass(frozen=True)
 class ViewResult:
-    """A view's comparison and the sentences the page shows beside it."""
+    """A view's comparison, the sentences the page shows beside it, and each stage's costs."""
 
     runs: dict[str, PipelineRun]
     sentences: tuple[str, ...]
-    aps: str | None
+    costs: dict[str, list[StageCost]]
 
 
 def view_result(view: view_state.ViewState) -> ViewResult:
-    """Run the view's pipelines on its pattern and its shift, and say what the maps show.
+    """Run the view's two pipelines on its pattern and its shift, and say what the maps show.
 
     >>> r = view_result(view_state.DEFAULT)
-    >>> sorted(r.runs), len(r.sentences) > 0
-    (['with pooling', 'without pooling'], True)
+    >>> list(r.runs), len(r.sentences) > 0
+    (['max-pool', 'no pooling'], True)
     """
+    settings = view.layer_settings()
     # Looked up on the module each call, so a test can make the core fail (tests/test_app.py).
     runs = comparison.compare(
-        np.array(view.pattern), standard_pipelines(view.layer_settings()), view.dx, view.dy,
+        np.array(view.pattern), pipelines.selected(settings, view.pipelines), view.dx, view.dy,
         view.mode,
     )
-    sentences = tuple(narrative.explain_comparison(runs, view.dx, view.dy, view.mode))
-    aps = (
-        narrative.describe_aps(runs[WITH_POOLING], view.pool_size, view.pool_stride)
-        if view.pool == "aps"
-        else None
-    )
-    return ViewResult(runs, sentences, aps)
+    shape = (view.height, view.width)
+    costs = {
+        pipelines.title(name, settings): stage_costs(pipelines.build(name, settings), shape)
+        for name in view.pipelines
+        if runs[pipelines.title(name, settings)].ok
+    }
+    return ViewResult(runs, tuple(sentences.explain(runs, view.dx, view.dy, view.mode)), costs)
+
+
+def stage_info(result: ViewResult) -> dict[str, list[dict]]:
+    """Per pipeline and stage: size, multiply-adds and receptive field, JSON-ready.
+
+    >>> stage_info(view_result(view_state.DEFAULT))["max-pool"][2]
+    {'size': [4, 4], 'multiply_adds': 0, 'receptive_field': [2, 2]}
+    """
+    return {
+        name: [
+            {"size": list(c.shape), "multiply_adds": c.macs, "receptive_field": list(c.field)}
+            for c in costs
+        ]
+        for name, costs in result.costs.items()
+    }
 
 
 def title(view: view_state.ViewState) -> str:
@@ -70,7 +87,7 @@ def title(view: view_state.ViewState) -> str:
     >>> title(view_state.DEFAULT)
     'poolviz: shifted 1 pixel right, max-pool'
     """
-    shift = narrative.describe_shift(view.dx, view.dy, view.mode)
+    shift = sentences.describe_shift(view.dx, view.dy, view.mode)
     return f"poolviz: shifted {shift}, {POOL_TITLES[view.pool]}"
 
 
@@ -86,8 +103,13 @@ def download(view: view_state.ViewState, fmt: str, result: ViewResult | None = N
     if fmt == "png":
         return png.comparison_png(result.runs, title(view), view.show_values)
     if fmt == "json":
-        sentences = result.sentences + ((result.aps,) if result.aps else ())
-        text = export.comparison_json(result.runs, view_state.encode(view), sentences)
+        text = export.comparison_json(
+            result.runs,
+            view_state.encode(view),
+            result.sentences,
+            {"lesson_step": view.step},
+            stage_info(result),
+        )
     else:
         text = export.comparison_csv(result.runs)
     return text.encode("utf-8")

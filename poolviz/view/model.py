@@ -19,6 +19,8 @@ import numpy as np
 from poolviz.core.checks import PoolvizError
 from poolviz.core.limits import MAX_ABS_WEIGHT, MIN_GRID, PAGE_MAX_GRID, PAGE_MAX_KERNEL
 from poolviz.core.pipeline import LayerSettings
+from poolviz.lessons.lesson import FIRST_STEP
+from poolviz.lessons.pipelines import DEFAULT_PAIR
 from poolviz.view.formats import _GRAY_LEVELS, WEIGHT_DECIMALS, Grid, _fmt_decimal
 
 _BOOK_COLUMNS = (2, 4)
@@ -45,6 +47,8 @@ class ViewState:
     """
 
     tab: str = "explore"
+    step: int = FIRST_STEP  # the lesson step on screen; 0 once the user leaves the path
+    pipelines: tuple[str, str] = DEFAULT_PAIR  # the two pipelines Explore compares
     pattern: Grid = BOOK_PATTERN
     dx: int = 1
     dy: int = 0
