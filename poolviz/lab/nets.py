@@ -123,9 +123,13 @@ def _strides(arch: str) -> tuple[int, int, int]:
 
 
 def _run(
-    params: dict[str, np.ndarray], x: np.ndarray, arch: str, padding: str, keep: bool
+    params: dict[str, np.ndarray], x: np.ndarray, arch: str, padding: str, keep: bool,
+    grad: bool = True,
 ) -> tuple[np.ndarray, list, list]:
-    """Forward through all layers; return logits, caches (for backward) and feature maps."""
+    """Forward through all layers; return logits, caches (for backward) and feature maps.
+
+    ``grad=False`` skips what only the backward pass needs (ReLU masks, argmax cells).
+    """
     dtype = x.dtype
     h = x[..., None]  # (N, H, W, 1): channels last
     caches: list = []
@@ -135,12 +139,12 @@ def _run(
         b = params[f"conv{i}.bias"].astype(dtype, copy=False)
         h, c = L.conv_forward(h, w, b, s, padding)
         caches.append(c)
-        h, c = L.relu_forward(h)
+        h, c = L.relu_forward(h, grad)
         caches.append(c)
         if keep:
             maps.append((f"conv{i}+relu", h))
         if i < 3 and arch in _POOLS:
-            h, c = _POOLS[arch][0](h)
+            h, c = _POOLS[arch][0](h, grad)
             caches.append(c)
             if keep:
                 maps.append((f"{arch}{i}", h))
@@ -165,7 +169,7 @@ def forward(
     arch: str,
     padding: str = "zero",
     dtype: Any = np.float64,
-    batch: int = 4096,
+    batch: int = 256,
 ) -> np.ndarray:
     """Logits (N, 10) for images ``x`` (N, H, W), in batches of ``batch`` images.
 
@@ -179,7 +183,7 @@ def forward(
     x = _prepare(x, dtype)
     if x.shape[0] == 0:
         return np.zeros((0, 10), dtype=dtype)
-    outs = [_run(params, x[i : i + batch], arch, padding, False)[0] for i in range(0, len(x), batch)]
+    outs = [_run(params, x[i : i + batch], arch, padding, False, False)[0] for i in range(0, len(x), batch)]
     return np.concatenate(outs)
 
 
@@ -207,7 +211,7 @@ def feature_maps(
     """
     check_arch(arch)
     check_padding(padding)
-    _, _, maps = _run(params, _prepare(x, np.float64), arch, padding, True)
+    _, _, maps = _run(params, _prepare(x, np.float64), arch, padding, True, False)
     return [(name, m.transpose(0, 3, 1, 2)) for name, m in maps]
 
 
