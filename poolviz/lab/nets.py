@@ -236,7 +236,9 @@ def loss_and_grads(
         if i < 3 and arch in _POOLS:
             d = _POOLS[arch][1](d, caches.pop())
         d = L.relu_backward(d, caches.pop())
-        d, grads[f"conv{i}.weight"], grads[f"conv{i}.bias"] = L.conv_backward(d, caches.pop())
+        d, grads[f"conv{i}.weight"], grads[f"conv{i}.bias"] = L.conv_backward(
+            d, caches.pop(), need_dx=i > 1
+        )
     return loss, grads
 
 
