@@ -214,7 +214,11 @@ def _job_status() -> None:
     if job["thread"].is_alive():
         if st.button("Stop", key="lab_stop"):
             job["stop"].set()
-    elif job["error"]:
+        return
+    if not job.get("announced"):
+        job["announced"] = True
+        st.rerun()  # a full rerun redraws this fragment without its polling timer
+    if job["error"]:
         st.error(job["error"])
     elif job["result"] is not None:
         r = job["result"]
@@ -222,6 +226,7 @@ def _job_status() -> None:
                    f"{len(r.history)} epochs.")
         if st.button("Use these weights in the live view", key="lab_use"):
             ss.lab_retrained[(cfg.arch, cfg.padding)] = r.params
+            st.rerun()  # the live view is outside this fragment
 
 
 def _train_view() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,22 @@ def test_drawing_mode_and_feature_maps(app: AppTest) -> None:
     app.selectbox(key="lab_fm_arch").set_value("aps").run()
     app.radio(key="lab_padding").set_value("circular").run()
     assert not app.exception and len(app.metric) == 6
+
+
+def test_train_again_runs_in_the_background_and_reports(app: AppTest) -> None:
+    app.selectbox(key="lab_tr_arch").set_value("avgpool")
+    app.number_input(key="lab_tr_epochs").set_value(2)
+    app.button(key="lab_train").click().run()
+    assert not app.exception
+    deadline = time.monotonic() + 60
+    while not app.success and time.monotonic() < deadline:
+        time.sleep(0.3)
+        app.run()
+    assert not app.exception
+    assert app.success and "avgpool (zero) done after 2 epochs" in app.success[0].value
+    app.button(key="lab_use").click().run()
+    assert not app.exception
+    assert any("retrained weights for: avgpool (zero)" in c.value for c in app.caption)
 
 
 def test_bad_selection_from_the_browser_is_ignored() -> None:
