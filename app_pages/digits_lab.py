@@ -111,8 +111,12 @@ def _live_view(image: np.ndarray, label: int | None, padding: str, mode: str) ->
         p = probs[a][R, R]
         col.metric(a, f"{int(p.argmax())}", f"p = {p.max():.2f}", delta_color="off")
     votes = np.bincount([int(probs[a][R, R].argmax()) for a in nets.ARCHS], minlength=10)
-    default = label if label is not None else int(votes.argmax())
-    cls = st.selectbox("Class to follow", list(range(10)), index=default, key="lab_class")
+    auto = label if label is not None else int(votes.argmax())
+    # "auto" follows the digit (its label, or the nets' majority for a drawing), so a new
+    # digit does not keep the class chosen for the previous one.
+    choice = st.selectbox("Class to follow", ["auto", *range(10)], key="lab_class",
+                          format_func=lambda c: f"auto ({auto})" if c == "auto" else str(c))
+    cls = auto if choice == "auto" else int(choice)
     dy = st.slider("Row shift dy for the curve", -R, R, 0, key="lab_curve_dy")
     st.caption(f"6 nets × 81 shifts computed in {ms:.0f} ms (shift mode: {mode}).")
     curves = {a: probs[a][dy + R, :, cls] for a in nets.ARCHS}
@@ -135,7 +139,7 @@ def _feature_view(image: np.ndarray, padding: str, mode: str) -> None:
     pair = np.stack([image, shift_images(image[None], dy, dx, mode)[0]])
     layers = nets.feature_maps(_params(arch, padding), pair, arch, padding)
     names = [n for n, _ in layers]
-    layer = c4.selectbox("Layer", names, key="lab_fm_layer")
+    layer = c4.selectbox("Layer", names, key=f"lab_fm_layer_{arch}")  # names differ per net
     maps = dict(layers)[layer]
     channel = st.slider("Channel", 0, maps.shape[1] - 1, 0, key=f"lab_fm_ch_{maps.shape[1]}")
     st.plotly_chart(

@@ -51,6 +51,9 @@ def test_changing_the_digit_changes_the_prediction(app: AppTest) -> None:
     assert after != before
     # Test digit 0 of the split is a 2 and digit 1 a 0: every shipped net gets both right.
     assert {v for _, v, _ in before} == {"2"} and {v for _, v, _ in after} == {"0"}
+    # The followed class moves with the digit (its label) unless chosen by hand.
+    specs = " ".join(c.proto.spec for c in app.get("plotly_chart"))
+    assert "p(class 0) along dx" in specs and "p(class 2) along dx" not in specs
 
 
 def test_drawing_mode_and_feature_maps(app: AppTest) -> None:
