@@ -179,6 +179,12 @@ def _measures_view() -> None:
     for padding, by_arch in results.items():
         st.markdown(f"**Verdict, {padding} padding**")
         st.markdown("\n".join(f"- {s}" for s in measures.verdict(by_arch)))
+        grids = {a: np.array(m["accuracy_grid"]) for a, m in by_arch.items()}
+        st.plotly_chart(
+            figures.shift_maps_figure(grids, R, f"test accuracy for every shift ({padding} "
+                                      "padding)"),
+            key=f"lab_accgrid_{padding}", theme=None, config=figures.CONFIG,
+        )
         curves = {a: m["diagonal_correct_prob"] for a, m in by_arch.items()}
         st.plotly_chart(
             figures.curves_figure(range(-R, R + 1), curves,
