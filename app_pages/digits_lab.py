@@ -109,16 +109,21 @@ def _live_view(image: np.ndarray, label: int | None, padding: str, mode: str) ->
     cols = st.columns(len(nets.ARCHS))
     for col, a in zip(cols, nets.ARCHS, strict=True):
         p = probs[a][R, R]
-        col.metric(a, f"{int(p.argmax())}", f"p = {p.max():.2f}", delta_color="off")
+        col.metric(a, f"{int(p.argmax())}", f"p = {p.max():.2f}", delta_color="off",
+                   delta_arrow="off")
     votes = np.bincount([int(probs[a][R, R].argmax()) for a in nets.ARCHS], minlength=10)
     auto = label if label is not None else int(votes.argmax())
     # "auto" follows the digit (its label, or the nets' majority for a drawing), so a new
     # digit does not keep the class chosen for the previous one.
+    # The labels stay fixed (the browser keeps a keyed widget's labels); the chosen class
+    # is named in the caption and the chart titles.
     choice = st.selectbox("Class to follow", ["auto", *range(10)], key="lab_class",
-                          format_func=lambda c: f"auto ({auto})" if c == "auto" else str(c))
+                          format_func=lambda c: "auto: the label, or the nets' vote"
+                          if c == "auto" else str(c))
     cls = auto if choice == "auto" else int(choice)
     dy = st.slider("Row shift dy for the curve", -R, R, 0, key="lab_curve_dy")
-    st.caption(f"6 nets × 81 shifts computed in {ms:.0f} ms (shift mode: {mode}).")
+    st.caption(f"Following class {cls}. 6 nets × 81 shifts computed in {ms:.0f} ms "
+               f"(shift mode: {mode}).")
     curves = {a: probs[a][dy + R, :, cls] for a in nets.ARCHS}
     st.plotly_chart(
         figures.curves_figure(range(-R, R + 1), curves, f"p(class {cls}) along dx, dy = {dy}",

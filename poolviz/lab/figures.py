@@ -59,7 +59,8 @@ def digit_figure(image: np.ndarray, title: str = "") -> go.Figure:
         )
     )
     fig.update_layout(
-        title=title, width=360, height=380, margin=_MARGIN, clickmode="event+select",
+        title=title, width=380, height=390, margin={**_MARGIN, "l": 36, "b": 30},
+        clickmode="event+select",
         dragmode=False, plot_bgcolor="white",
     )
     fig.update_xaxes(range=[-0.6, w - 0.4], showgrid=False, zeroline=False, dtick=4)
@@ -82,7 +83,8 @@ def curves_figure(
         [go.Scatter(x=list(xs), y=list(map(float, ys)), mode="lines+markers", name=name)
          for name, ys in curves.items()]
     )
-    fig.update_layout(title=title, height=340, margin=_MARGIN, legend={"orientation": "h"})
+    fig.update_layout(title=title, height=360, margin={**_MARGIN, "l": 60, "b": 50},
+                      legend={"orientation": "h", "y": -0.25})
     fig.update_xaxes(title=xlabel, dtick=1)
     fig.update_yaxes(title=ylabel, range=[0, 1.02])
     return fig
