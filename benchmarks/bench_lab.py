@@ -7,7 +7,7 @@ Run from the repository root (needs torch; never part of the test run)::
 Every figure is the best of 3 runs, numpy and torch alternating.
 
 1. Inference of the 450 test digits x 81 shifts (36,450 images) per net, float32 in both,
-   same batch size: ratio numpy / torch (target <= 1.5). Then float64, once, on a third.
+   same batch size (numpy's choice): ratio numpy / torch (target <= 1.5). Then float64, once, on a third.
 2. One training epoch of nopool (1,347 digits, batch 32, Adam, float64 in both):
    ratio numpy / torch (target <= 2).
 3. The page's live view: 81 shifts x 6 nets for one digit (target < 50 ms).
@@ -40,8 +40,6 @@ from poolviz.lab.data import load_digits, shift_grid  # noqa: E402
 from poolviz.lab.train import TrainConfig, train  # noqa: E402
 from poolviz.lab.weights import load_all  # noqa: E402
 
-BATCH = 256
-
 
 def seconds(fn, repeat: int = 1) -> float:
     best = np.inf
@@ -65,19 +63,20 @@ def interleaved(a, b, repeat: int = 3) -> tuple[float, float]:
 def bench_inference(weights, x: np.ndarray, dtype=np.float32, repeat: int = 3) -> None:
     name = np.dtype(dtype).name
     print(f"1. inference, {len(x)} images ({len(x) // 81} test digits x 81 shifts), {name}, "
-          f"batch {BATCH}, best of {repeat}")
+          f"best of {repeat}; both use the batch size numpy picks (nets.auto_batch)")
     xt = torch.from_numpy(x.astype(dtype))
     for arch in nets.ARCHS:
         params = weights[(arch, "zero")]
         sd = {k: torch.from_numpy(v.astype(dtype)) for k, v in params.items()}
+        batch = nets.auto_batch(arch, dtype)
 
-        def ours(params=params, arch=arch) -> None:
-            nets.forward(params, x, arch, "zero", dtype, BATCH)
+        def ours(params=params, arch=arch, batch=batch) -> None:
+            nets.forward(params, x, arch, "zero", dtype, batch)
 
-        def ref(sd=sd, arch=arch) -> None:
+        def ref(sd=sd, arch=arch, batch=batch) -> None:
             with torch.no_grad():
-                for i in range(0, len(xt), BATCH):
-                    torch_forward(sd, xt[i : i + BATCH], arch, "zero")
+                for i in range(0, len(xt), batch):
+                    torch_forward(sd, xt[i : i + batch], arch, "zero")
 
         nets.forward(params, x[:64], arch, "zero", dtype)  # warm up both
         ref_small = torch.from_numpy(x[:64].astype(dtype))
@@ -86,7 +85,7 @@ def bench_inference(weights, x: np.ndarray, dtype=np.float32, repeat: int = 3) -
         t_np, t_t = interleaved(ours, ref, repeat)
         ratio = t_np / t_t
         flag = "ok" if ratio <= 1.5 else "MISSES target 1.5"
-        print(f"   {arch:8s} numpy {t_np:6.2f} s  torch {t_t:6.2f} s  ratio {ratio:4.2f}  {flag}")
+        print(f"   {arch:8s} batch {batch:4d}  numpy {t_np:6.2f} s  torch {t_t:6.2f} s  ratio {ratio:4.2f}  {flag}")
 
 
 def torch_epoch(d, seed: int = 0) -> float:

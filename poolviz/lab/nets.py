@@ -23,6 +23,7 @@ __all__ = [
     "check_params",
     "init_params",
     "forward",
+    "auto_batch",
     "feature_maps",
     "loss_and_grads",
     "predict_proba",
@@ -163,15 +164,42 @@ def _prepare(x: Any, dtype: Any) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=dtype)
 
 
+# Largest im2col matrix per batch. Small enough to stay in cache and, above all, far below
+# glibc's largest mmap threshold (32 MiB): a bigger block is mmapped afresh for every batch,
+# and its page faults then cost as much as the matrix product.
+_COLS_BUDGET = 4 << 20
+
+
+def auto_batch(arch: str, dtype: Any = np.float64, size: int = 16) -> int:
+    """Images per batch such that the largest im2col matrix stays within 4 MiB.
+
+    >>> auto_batch("nopool", np.float32), auto_batch("maxpool", np.float32)
+    (28, 227)
+    """
+    check_arch(arch)
+    item = np.dtype(dtype).itemsize
+    biggest, hw, c = 0, size, 1
+    chans = iter((8, 16, 32))
+    for kind, _k, s in _layer_list(arch):
+        if kind == "conv":
+            hw = (hw - 1) // s + 1
+            biggest = max(biggest, hw * hw * 9 * c * item)
+            c = next(chans)
+        elif s == 2:
+            hw //= 2
+    return int(np.clip(_COLS_BUDGET // biggest, 16, 1024))
+
+
 def forward(
     params: dict[str, np.ndarray],
     x: Any,
     arch: str,
     padding: str = "zero",
     dtype: Any = np.float64,
-    batch: int = 256,
+    batch: int | None = None,
 ) -> np.ndarray:
-    """Logits (N, 10) for images ``x`` (N, H, W), in batches of ``batch`` images.
+    """Logits (N, 10) for images ``x`` (N, H, W), in batches of ``batch`` images
+    (default :func:`auto_batch`).
 
     Examples
     --------
@@ -181,6 +209,7 @@ def forward(
     check_arch(arch)
     check_padding(padding)
     x = _prepare(x, dtype)
+    batch = batch or auto_batch(arch, dtype)
     if x.shape[0] == 0:
         return np.zeros((0, 10), dtype=dtype)
     outs = [_run(params, x[i : i + batch], arch, padding, False, False)[0] for i in range(0, len(x), batch)]
