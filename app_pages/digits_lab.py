@@ -1,0 +1,288 @@
+"""The "Digits lab" tab: does pooling matter in a trained network? Six small CNNs on digits.
+
+Streamlit lives here only; every number comes from :mod:`poolviz.lab`. The app's tab loop
+calls :func:`render`. ``POOLVIZ_LAB_N_TEST`` (tests only) limits the measures table to the
+first N test digits, to keep AppTest runs short.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from poolviz.lab import figures, measures, nets
+from poolviz.lab.data import check_images, load_digits, shift_images
+from poolviz.lab.train import TrainConfig, train
+from poolviz.lab.weights import load_all
+
+TITLE = "Digits lab"
+ss = st.session_state
+R = measures.RADIUS
+
+
+@st.cache_resource
+def _weights() -> dict[tuple[str, str], dict[str, np.ndarray]]:
+    return load_all()
+
+
+@st.cache_resource
+def _digits():
+    return load_digits()
+
+
+def _n_test() -> int | None:
+    raw = os.environ.get("POOLVIZ_LAB_N_TEST")
+    return int(raw) if raw else None
+
+
+@st.cache_data(show_spinner="Measuring six nets on every test digit under 81 shifts…")
+def _measures(padding: str, n_test: int | None) -> dict[str, dict[str, Any]]:
+    w = _weights()
+    return {
+        arch: measures.evaluate(w[(arch, padding)], arch, padding, _digits(), n_test)
+        for arch in nets.ARCHS
+    }
+
+
+def _init_state() -> None:
+    ss.setdefault("lab_canvas", np.zeros((16, 16)))
+    ss.setdefault("lab_draw_version", 0)
+    ss.setdefault("lab_job", None)
+    ss.setdefault("lab_retrained", {})
+
+
+def _on_draw(key: str) -> None:
+    """Toggle the clicked cells; ignore anything the browser sends that is not a cell."""
+    event = ss.get(key) or {}
+    points = (event.get("selection") or {}).get("points") or []
+    canvas = np.array(ss.lab_canvas, dtype=float)
+    for p in points:
+        x, y = p.get("x"), p.get("y")
+        if not all(isinstance(v, (int, float)) and np.isfinite(v) for v in (x, y)):
+            continue
+        row, col = int(round(y)), int(round(x))
+        if 0 <= row < 16 and 0 <= col < 16:
+            canvas[row, col] = 0.0 if canvas[row, col] >= 0.5 else 1.0
+    ss.lab_canvas = check_images(canvas)[0]
+    ss.lab_draw_version += 1  # a fresh chart key clears the selection for the next click
+
+
+def _pick_image() -> tuple[np.ndarray, int | None]:
+    d = _digits()
+    source = st.radio("Digit", ["test digit", "draw"], horizontal=True, key="lab_source")
+    if source == "test digit":
+        idx = st.number_input("Test digit index", 0, len(d.x_test) - 1, 0, key="lab_index")
+        image = d.x_test[int(idx)]
+        st.plotly_chart(figures.digit_figure(image, f"test digit {idx}: a {d.y_test[idx]}"),
+                        key="lab_test_digit", theme=None, config=figures.CONFIG)
+        return image, int(d.y_test[int(idx)])
+    c1, c2 = st.columns(2)
+    if c1.button("Clear", key="lab_clear"):
+        ss.lab_canvas = np.zeros((16, 16))
+    if c2.button("Start from the test digit", key="lab_copy"):
+        ss.lab_canvas = d.x_test[int(ss.get("lab_index", 0))].copy()
+    key = f"lab_draw_{ss.lab_draw_version}"
+    st.plotly_chart(figures.digit_figure(ss.lab_canvas, "click cells to ink / erase"), key=key,
+                    on_select=lambda: _on_draw(key), selection_mode="points", theme=None,
+                    config=figures.CONFIG)
+    return np.asarray(ss.lab_canvas, dtype=float), None
+
+
+def _params(arch: str, padding: str) -> dict[str, np.ndarray]:
+    return ss.lab_retrained.get((arch, padding)) or _weights()[(arch, padding)]
+
+
+def _live_view(image: np.ndarray, label: int | None, padding: str, mode: str) -> None:
+    t0 = time.perf_counter()
+    probs = {
+        a: measures.shift_sweep(_params(a, padding), image[None], a, padding, mode)[0]
+        for a in nets.ARCHS
+    }
+    ms = 1e3 * (time.perf_counter() - t0)
+    st.subheader("Prediction of every net")
+    cols = st.columns(len(nets.ARCHS))
+    for col, a in zip(cols, nets.ARCHS, strict=True):
+        p = probs[a][R, R]
+        col.metric(a, f"{int(p.argmax())}", f"p = {p.max():.2f}", delta_color="off",
+                   delta_arrow="off")
+    votes = np.bincount([int(probs[a][R, R].argmax()) for a in nets.ARCHS], minlength=10)
+    auto = label if label is not None else int(votes.argmax())
+    # "auto" follows the digit (its label, or the nets' majority for a drawing), so a new
+    # digit does not keep the class chosen for the previous one.
+    # The labels stay fixed (the browser keeps a keyed widget's labels); the chosen class
+    # is named in the caption and the chart titles.
+    choice = st.selectbox("Class to follow", ["auto", *range(10)], key="lab_class",
+                          format_func=lambda c: "auto: the label, or the nets' vote"
+                          if c == "auto" else str(c))
+    cls = auto if choice == "auto" else int(choice)
+    dy = st.slider("Row shift dy for the curve", -R, R, 0, key="lab_curve_dy")
+    st.caption(f"Following class {cls}. 6 nets × 81 shifts computed in {ms:.0f} ms "
+               f"(shift mode: {mode}).")
+    curves = {a: probs[a][dy + R, :, cls] for a in nets.ARCHS}
+    st.plotly_chart(
+        figures.curves_figure(range(-R, R + 1), curves, f"p(class {cls}) along dx, dy = {dy}",
+                              "dx (pixels right)"),
+        key="lab_curves", theme=None, config=figures.CONFIG,
+    )
+    maps = {a: probs[a][:, :, cls] for a in nets.ARCHS}
+    st.plotly_chart(figures.shift_maps_figure(maps, R, f"p(class {cls}) over dx × dy"),
+                    key="lab_maps", theme=None, config=figures.CONFIG)
+
+
+def _feature_view(image: np.ndarray, padding: str, mode: str) -> None:
+    st.subheader("Feature maps, original and shifted")
+    c1, c2, c3, c4 = st.columns(4)
+    arch = c1.selectbox("Net", nets.ARCHS, index=1, key="lab_fm_arch")
+    dx = c2.slider("dx", -R, R, 1, key="lab_fm_dx")
+    dy = c3.slider("dy", -R, R, 0, key="lab_fm_dy")
+    pair = np.stack([image, shift_images(image[None], dy, dx, mode)[0]])
+    layers = nets.feature_maps(_params(arch, padding), pair, arch, padding)
+    names = [n for n, _ in layers]
+    layer = c4.selectbox("Layer", names, key=f"lab_fm_layer_{arch}")  # names differ per net
+    maps = dict(layers)[layer]
+    channel = st.slider("Channel", 0, maps.shape[1] - 1, 0, key=f"lab_fm_ch_{maps.shape[1]}")
+    st.plotly_chart(
+        figures.feature_pair_figure(maps[0, channel], maps[1, channel],
+                                    f"{arch} · {layer} · channel {channel} · shift ({dy}, {dx})"),
+        key="lab_fm", theme=None, config=figures.CONFIG,
+    )
+
+
+def _table(results: dict[str, dict[str, dict[str, Any]]]) -> pd.DataFrame:
+    rows = []
+    for padding, by_arch in results.items():
+        for arch, m in by_arch.items():
+            rows.append({
+                "net": arch, "padding": padding, "accuracy": m["accuracy"],
+                "mean accuracy, 81 shifts": m["mean_shift_accuracy"],
+                "consistency (zero-fill)": m["consistency_zero"],
+                "consistency (circular)": m["consistency_circular"],
+                "1-px change": m["one_pixel_change"], "params": m["params"],
+                "MACs": m["macs"], "RF": m["receptive_field"],
+                "µs / image": 1e6 * m["seconds_per_image"],
+            })
+    return pd.DataFrame(rows)
+
+
+def _measures_view() -> None:
+    st.subheader("Measures on the test set (shipped weights)")
+    n = _n_test()
+    results = {p: _measures(p, n) for p in nets.PADDINGS}
+    count = next(iter(results["zero"].values()))["n_test"]
+    st.caption(
+        f"{count} test digits; accuracy for every shift in [−4, 4]², consistency over 5 random "
+        "pairs of shifts in [−3, 3]² per digit (seed 0), one-pixel change averaged over the 4 "
+        "neighbours; MACs count convs, blur and fc. Computed here, on this machine."
+    )
+    st.dataframe(_table(results), key="lab_table", hide_index=True)
+    for padding, by_arch in results.items():
+        st.markdown(f"**Verdict, {padding} padding**")
+        st.markdown("\n".join(f"- {s}" for s in measures.verdict(by_arch)))
+        grids = {a: np.array(m["accuracy_grid"]) for a, m in by_arch.items()}
+        st.plotly_chart(
+            figures.shift_maps_figure(grids, R, f"test accuracy for every shift ({padding} "
+                                      "padding)"),
+            key=f"lab_accgrid_{padding}", theme=None, config=figures.CONFIG,
+        )
+        curves = {a: m["diagonal_correct_prob"] for a, m in by_arch.items()}
+        st.plotly_chart(
+            figures.curves_figure(range(-R, R + 1), curves,
+                                  f"p(correct class) along the diagonal shift ({padding} padding)",
+                                  "diagonal shift d: (dy, dx) = (d, d)"),
+            key=f"lab_diag_{padding}", theme=None, config=figures.CONFIG,
+        )
+
+
+def _start_job(config: TrainConfig) -> None:
+    job: dict[str, Any] = {"config": config, "history": [], "result": None, "error": None,
+                           "stop": threading.Event()}
+
+    def work() -> None:
+        try:
+            job["result"] = train(config, progress=job["history"].append,
+                                  should_stop=job["stop"].is_set, data=_digits())
+        except Exception as err:  # shown on the page rather than lost in a thread
+            job["error"] = f"{type(err).__name__}: {err}"
+
+    job["thread"] = threading.Thread(target=work, daemon=True)
+    job["thread"].start()
+    ss.lab_job = job
+
+
+def _job_status() -> None:
+    job = ss.lab_job
+    if job is None:
+        return
+    cfg, hist = job["config"], list(job["history"])
+    if hist:
+        st.progress(hist[-1].epoch / cfg.epochs,
+                    f"epoch {hist[-1].epoch}/{cfg.epochs}: test accuracy {hist[-1].test_accuracy:.1%}")
+        st.plotly_chart(figures.training_figure([h.epoch for h in hist], [h.loss for h in hist],
+                                                [h.test_accuracy for h in hist]),
+                        key="lab_train_fig", theme=None, config=figures.CONFIG)
+    if job["thread"].is_alive():
+        if st.button("Stop", key="lab_stop"):
+            job["stop"].set()
+        return
+    if not job.get("announced"):
+        job["announced"] = True
+        st.rerun()  # a full rerun redraws this fragment without its polling timer
+    if job["error"]:
+        st.error(job["error"])
+    elif job["result"] is not None:
+        r = job["result"]
+        st.success(f"{cfg.arch} ({cfg.padding}) {'stopped' if r.stopped else 'done'} after "
+                   f"{len(r.history)} epochs.")
+        if st.button("Use these weights in the live view", key="lab_use"):
+            ss.lab_retrained[(cfg.arch, cfg.padding)] = r.params
+            st.rerun()  # the live view is outside this fragment
+
+
+def _train_view() -> None:
+    with st.expander("Train again"):
+        c1, c2, c3, c4, c5 = st.columns(5)
+        arch = c1.selectbox("Net", nets.ARCHS, key="lab_tr_arch")
+        padding = c2.selectbox("Padding", nets.PADDINGS, key="lab_tr_padding")
+        epochs = c3.number_input("Epochs", 1, 200, 20, key="lab_tr_epochs")
+        shift = c4.number_input("Random shifts ±", 0, 4, 0, key="lab_tr_shift",
+                                help="augmentation: train on randomly shifted digits")
+        seed = c5.number_input("Seed", 0, 10**6, 0, key="lab_tr_seed")
+        running = ss.lab_job is not None and ss.lab_job["thread"].is_alive()
+        if st.button("Train again", key="lab_train", disabled=running):
+            _start_job(TrainConfig(arch=arch, padding=padding, epochs=int(epochs),
+                                   max_shift=int(shift), seed=int(seed)))
+            running = True
+        st.fragment(run_every=1.0 if running else None)(_job_status)()
+        if ss.lab_retrained:
+            st.caption("Live view uses retrained weights for: "
+                       + ", ".join(f"{a} ({p})" for a, p in ss.lab_retrained))
+
+
+def render() -> None:
+    """Draw the tab."""
+    _init_state()
+    st.header("Digits lab: does pooling matter in a trained network?")
+    st.markdown(
+        "Six small CNNs (three 3×3 convs, 8/16/32 channels, global average pool, linear) "
+        "differ only in the downsampling after conv1 and conv2: none, max-pool, average-pool, "
+        "stride-2 convs, BlurPool (Zhang 2019) or APS (Chaman & Dokmanić 2021). Trained in "
+        "numpy on 1,347 UCI handwritten digits; tested on 450 others."
+    )
+    left, right = st.columns([1, 2])
+    with left:
+        image, label = _pick_image()
+        padding = st.radio("Conv padding (and its weights)", nets.PADDINGS, horizontal=True,
+                           key="lab_padding")
+        mode = st.radio("Shift", ["zero", "circular"], horizontal=True, key="lab_mode",
+                        format_func={"zero": "zero fill", "circular": "wrap around"}.get)
+    with right:
+        _live_view(image, label, padding, mode)
+    _feature_view(image, padding, mode)
+    _measures_view()
+    _train_view()
