@@ -70,15 +70,24 @@ def standard_pipelines(
     pool_stride=2,
     next_stride=2,
     next_padding=0,
+    blur_taps: int = 3,
 ) -> dict[str, tuple[Layer, ...]]:
-    """The two pipelines of the question, sharing the first conv and the next layer."""
+    """The two pipelines of the question, sharing the first conv and the next layer.
+
+    ``blur_taps`` (3 or 4) picks the blur of ``pool="blur"``.
+    """
     front = dict(
         kernel=kernel, conv_stride=conv_stride, conv_padding=conv_padding, use_relu=use_relu
     )
     tail = dict(next_stride=next_stride, next_padding=next_padding)
     return {
         WITH_POOLING: with_pooling(
-            **front, pool=pool, pool_size=pool_size, pool_stride=pool_stride, **tail
+            **front,
+            pool=pool,
+            pool_size=pool_size,
+            pool_stride=pool_stride,
+            blur_taps=blur_taps,
+            **tail,
         ),
         WITHOUT_POOLING: without_pooling(**front, **tail),
     }

@@ -106,14 +106,25 @@ def _helpers(pool: Pool | None) -> list[str]:
         return []
     (sh, sw), stride = _pair(pool.stride), _arg(pool.stride)
     if pool.kind == "blur":
-        return [
-            "binomial = torch.tensor([1.0, 2.0, 1.0], dtype=torch.float64)",
-            "blur = (binomial[:, None] * binomial[None, :] / 16)[None, None]  # 3×3, sums to 1",
+        if pool.taps == 4:
+            taps = [
+                "binomial = torch.tensor([1.0, 3.0, 3.0, 1.0], dtype=torch.float64)",
+                "blur = (binomial[:, None] * binomial[None, :] / 64)[None, None]"
+                "  # 4×4, sums to 1 (antialiased-cnns' default)",
+            ]
+            pad = '    t = F.pad(t, (1, 2, 1, 2), mode="reflect")  # (left, right, top, bottom)'
+        else:
+            taps = [
+                "binomial = torch.tensor([1.0, 2.0, 1.0], dtype=torch.float64)",
+                "blur = (binomial[:, None] * binomial[None, :] / 16)[None, None]  # 3×3, sums to 1",
+            ]
+            pad = '    t = F.pad(t, (1, 1, 1, 1), mode="reflect")'
+        return taps + [
             "",
             "",
             "def blur_pool(t):  # MaxBlurPool: dense 2×2 max, reflect-pad, blur, then subsample",
             "    t = F.max_pool2d(t, 2, stride=1)",
-            '    t = F.pad(t, (1, 1, 1, 1), mode="reflect")',
+            pad,
             f"    return F.conv2d(t, blur, stride={stride})",
             "",
             "",
@@ -171,6 +182,7 @@ def torch_snippet(
     dx: int = 0,
     dy: int = 0,
     mode: str = "zero",
+    blur_taps: int = 3,
 ) -> str:
     """The current view as a runnable PyTorch script (float64 throughout).
 
@@ -182,7 +194,8 @@ def torch_snippet(
     ``name`` in ("with pooling", "without pooling"), ``which`` in ("original",
     "shifted"), ``stage`` as in :func:`poolviz.lessons.comparison.compare` (0 = the input).
 
-    Arguments are those of :func:`poolviz.lessons.comparison.standard_pipelines` plus the shift.
+    Arguments are those of :func:`poolviz.lessons.comparison.standard_pipelines` plus the
+    shift; ``blur_taps=4`` writes the [1, 3, 3, 1] blur padded (1, 2) per axis.
     When a pipeline cannot run on the pattern, the script starts with a comment saying
     so (PyTorch then raises the matching error).
     """
@@ -201,6 +214,7 @@ def torch_snippet(
         pool_stride=pool_stride,
         next_stride=next_stride,
         next_padding=next_padding,
+        blur_taps=blur_taps,
     )
     runs = compare(x, pipelines, dx=dx, dy=dy, mode=mode)
     h, w = x.shape
