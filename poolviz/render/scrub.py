@@ -226,13 +226,17 @@ def scrub_html(data: dict, show_values: bool = True, dx: int = 0, dy: int = 0) -
     >>> "<script>" in scrub_html({"dys": [0], "dxs": [0], "pipelines": []})
     True
     """
+    # JSON is valid JavaScript; escaping "<" keeps "</script>" and "<!--" in any string
+    # (pipeline names, labels, error messages) from ending the script. The page's script
+    # puts every string into the DOM with textContent or onto a canvas, never as HTML.
     payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
+    # The data goes in last, so placeholder-like text inside it ("__DX__") is not replaced.
     return (
-        _PAGE.replace("__DATA__", payload)
-        .replace("__SHOW__", "true" if show_values else "false")
+        _PAGE.replace("__SHOW__", "true" if show_values else "false")
         .replace("__DX__", str(int(dx)))
         .replace("__DY__", str(int(dy)))
         .replace("__TOL__", repr(max(RELATIVE_TOLERANCE, 1e-6)))
+        .replace("__DATA__", payload)
     )
 
 
