@@ -452,7 +452,8 @@ class JobExecutor:
             result = job.fn(should_stop, progress)
         except Exception as error:  # noqa: BLE001 — stored as a safe sentence, not re-raised
             state, message = "failed", user_message(error, f"The {job.name} failed")
-        self._over_cap(job)
+        # record the CPU used, but do not turn a finished job into "cpu-cap" afterwards
+        job.cpu_seconds = time.thread_time() - job.cpu_start
         if state == "done" and job.stop_reason:
             state = "cpu-cap" if job.stop_reason == "cpu-cap" else "cancelled"
             message = f"The {job.name} {_STOP_MESSAGES[job.stop_reason]}"
