@@ -327,6 +327,11 @@ class WsPage:
         self.exceptions = 0
         self.error_boxes: list[str] = []
         self.query = ""  # the URL query string the page last wrote
+        # --fragments: a browser reruns only the fragment holding the changed widget
+        # (the page's main area is an @st.fragment); the ids' fragments come from deltas
+        self.fragments = False
+        self.fragment_of: dict[str, str] = {}
+        self.pending: set[str] = set()  # fragments of the widgets set since the last run
 
     async def run(self, timeout: float = RUN_WAIT_MS / 1000) -> None:
         from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -334,6 +339,9 @@ class WsPage:
         msg = BackMsg()
         msg.rerun_script.query_string = self.query_string
         msg.rerun_script.page_script_hash = ""
+        if self.fragments and len(self.pending) == 1 and "" not in self.pending:
+            msg.rerun_script.fragment_id = next(iter(self.pending))
+        self.pending = set()
         for state in self.states.values():
             msg.rerun_script.widget_states.widgets.append(state)
         await self.ws.send(msg.SerializeToString())
@@ -365,6 +373,8 @@ class WsPage:
             self.error_boxes.append(element.alert.body[:200])
         elif which in ("slider", "selectbox", "plotly_chart"):
             widget = getattr(element, which)
+            if widget.id:
+                self.fragment_of[widget.id] = msg.delta.fragment_id
             key = widget.id.rsplit("-", 1)[-1] if widget.id else ""
             if key:
                 self.ids[key.split("_")[0] if key.startswith("input_") else key] = widget.id
@@ -384,6 +394,7 @@ class WsPage:
             else:
                 setattr(state, name, v)
         self.states[self.ids[key]] = state
+        self.pending.add(self.fragment_of.get(self.ids[key], ""))
 
 
 def _heatmap_shape(spec: str) -> tuple[int, int] | None:
@@ -448,6 +459,7 @@ async def ws_session(
     stats: Stats,
     think: tuple[float, float] = (0.05, 0.3),
     delay: float = 0.0,
+    fragments: bool = False,
 ) -> None:
     from websockets.asyncio.client import connect
 
@@ -461,6 +473,7 @@ async def ws_session(
             open_timeout=OPEN_WAIT_MS / 1000,
         ) as ws:  # fmt: skip
             page = WsPage(ws)
+            page.fragments = fragments
             await page.run(OPEN_WAIT_MS / 1000)
             stats.opened.append(time.monotonic() - t0)
             state: dict = {}
@@ -493,13 +506,14 @@ async def run_ws_sessions(
     max_actions: int,
     think: tuple[float, float] = (0.05, 0.3),
     ramp: float = 0.0,
+    fragments: bool = False,
 ) -> Stats:
     stats = Stats()
     deadline = time.monotonic() + ramp + seconds
     await asyncio.wait_for(
         asyncio.gather(
             *(
-                ws_session(url, i, deadline, max_actions, stats, think, ramp * i / n)
+                ws_session(url, i, deadline, max_actions, stats, think, ramp * i / n, fragments)
                 for i in range(n)
             )
         ),
@@ -548,6 +562,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think-min", type=float, default=None, help="think time, s")
     parser.add_argument("--think-max", type=float, default=None, help="think time, s")
     parser.add_argument("--ramp", type=float, default=None, help="spread session starts, s")
+    parser.add_argument(
+        "--fragments",
+        choices=("on", "off"),
+        default=None,
+        help="rerun only the fragment of the changed widget, as a browser does (default: "
+        "on with --realistic, off otherwise: today's full reruns)",
+    )
     args = parser.parse_args(argv)
     given = set(argv if argv is not None else sys.argv[1:])
     if args.realistic:  # explicit flags still win over the preset
@@ -561,6 +582,7 @@ def main(argv: list[str] | None = None) -> int:
         args.think_max if args.think_max is not None else (5.0 if args.realistic else 0.3),
     )
     ramp = args.ramp if args.ramp is not None else (10.0 if args.realistic else 0.0)
+    fragments = args.fragments == "on" or (args.fragments is None and args.realistic)
     if args.realistic and args.client != "ws":
         parser.error("--realistic uses the websocket client")
     if not 0 <= think[0] <= think[1] <= 60 or not 0 <= ramp <= 120:
@@ -592,7 +614,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         else:
             stats = asyncio.run(
-                run_ws_sessions(url, args.sessions, args.seconds, args.actions, think, ramp)
+                run_ws_sessions(
+                    url, args.sessions, args.seconds, args.actions, think, ramp, fragments
+                )
             )
             own = os.times()
             stats.browser_cpu = own.user + own.system - own0.user - own0.system
@@ -617,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"poolviz load: {args.sessions} sessions, {args.seconds:g} s, "
         f"cap {args.actions} actions/session, think {think[0]:g}-{think[1]:g} s, "
-        f"ramp {ramp:g} s, "
+        f"ramp {ramp:g} s, {'fragment' if fragments else 'full'} reruns, "
         f"client {'Chromium pages (Playwright)' if args.client == 'browser' else 'websocket'}"
         f", port {port}"
     )
