@@ -563,6 +563,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think-max", type=float, default=None, help="think time, s")
     parser.add_argument("--ramp", type=float, default=None, help="spread session starts, s")
     parser.add_argument(
+        "--waves", type=int, default=1, help="repeat the sessions (ws), RSS after each"
+    )
+    parser.add_argument(
         "--fragments",
         choices=("on", "off"),
         default=None,
@@ -583,6 +586,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     ramp = args.ramp if args.ramp is not None else (10.0 if args.realistic else 0.0)
     fragments = args.fragments == "on" or (args.fragments is None and args.realistic)
+    if not 1 <= args.waves <= 5 or (args.waves > 1 and args.client != "ws"):
+        parser.error("--waves must be 1..5, with the ws client")
     if args.realistic and args.client != "ws":
         parser.error("--realistic uses the websocket client")
     if not 0 <= think[0] <= think[1] <= 60 or not 0 <= ramp <= 120:
@@ -631,6 +636,18 @@ def main(argv: list[str] | None = None) -> int:
         rss_10s = rss_kib(children(proc.pid))
         time.sleep(max(0.0, args.settle - 10.0))
         rss_after = rss_kib(children(proc.pid))
+        # --waves: the same sessions again on the same server. Memory that keeps growing
+        # wave after wave is a leak; memory that stays put is bounded caches and the
+        # allocator keeping freed pages.
+        wave_rss = [rss_after]
+        for _ in range(args.waves - 1):
+            asyncio.run(
+                run_ws_sessions(
+                    url, args.sessions, args.seconds, args.actions, think, ramp, fragments
+                )
+            )
+            time.sleep(args.settle)
+            wave_rss.append(rss_kib(children(proc.pid)))
         sampler.stop()
         peak = max(sampler.peak, rss_after, rss_closed)
     finally:
@@ -687,6 +704,12 @@ def main(argv: list[str] | None = None) -> int:
         f"10 s after close {rss_10s / 1024:.1f} MiB "
         f"({(rss_10s - rss_start) / rss_start * 100 if rss_start else float('nan'):+.1f}% vs start)"
     )
+    if len(wave_rss) > 1:
+        print(
+            f"RSS {args.settle:g} s after each wave: "
+            + ", ".join(f"{v / 1024:.1f} MiB" for v in wave_rss)
+            + f" (start {rss_start / 1024:.1f} MiB)"
+        )
     p95 = pct(allv, 0.95) if allv else float("inf")
     errors = len(stats.errors) + stats.exceptions + len(stats.error_boxes)
     if args.realistic:
