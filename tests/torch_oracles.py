@@ -16,15 +16,19 @@ code or constants with poolviz (not even its filter table), so that poolviz's nu
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import torch
-import torch.nn.functional as F
+if TYPE_CHECKING:  # torch is imported inside the functions: pytest's --doctest-modules
+    import torch  # imports this file too, and must not fail where torch is missing
 
 BINOMIAL = {3: [1.0, 2.0, 1.0], 4: [1.0, 3.0, 3.0, 1.0]}
 
 
 def blur_pool(t: torch.Tensor, stride: int | tuple[int, int] = 2, taps: int = 3) -> torch.Tensor:
     """MaxBlurPool of an (N, C, H, W) tensor, each channel blurred on its own."""
+    import torch
+    import torch.nn.functional as F
+
     a = torch.tensor(BINOMIAL[taps], dtype=t.dtype)
     filt = a[:, None] * a[None, :]
     filt = filt / filt.sum()
@@ -40,6 +44,9 @@ def aps_pool(
     t: torch.Tensor, size: int | tuple[int, int] = 2, stride: int | tuple[int, int] = 2
 ) -> torch.Tensor:
     """APS of an (N, C, H, W) tensor, choosing the component per (n, c) map."""
+    import torch
+    import torch.nn.functional as F
+
     kh, kw = (size, size) if isinstance(size, int) else size
     sh, sw = (stride, stride) if isinstance(stride, int) else stride
     t = F.pad(t, (0, kw - 1, 0, kh - 1), mode="circular")
