@@ -676,3 +676,30 @@ def test_aps_choice_rejects_sizes_not_multiple_of_stride():
 def test_errors_are_value_errors():
     with pytest.raises(ValueError):
         max_pool2d(np.zeros((4, 4)), 9)
+
+
+# ---------------------------------------------------------------- blur taps
+
+
+def test_blur_taps_argument():
+    from poolviz.core.ops import BLUR_TAPS, blur_filter
+
+    x = np.random.default_rng(0).random((2, 9, 7))
+    np.testing.assert_array_equal(blur_pool2d(x), blur_pool2d(x, taps=3))  # default 3
+    assert blur_pool2d(x, taps=4).shape == blur_pool2d(x).shape
+    assert BLUR_TAPS == {3: (1, 2, 1), 4: (1, 3, 3, 1)}
+    assert blur_filter(4).sum() == 1.0 and blur_filter(4)[0, 0] == 1 / 64
+    for bad in (2, 5, 0, True, 3.0, "4", None):
+        with pytest.raises(PoolvizError, match=r"`taps` must be one of 3, 4; got"):
+            blur_pool2d(x, taps=bad)
+    assert blur_pool2d(x, taps=np.int64(4)).shape == (2, 4, 3)
+
+
+def test_blur_4_taps_by_hand():
+    # m (the 2x2 max) of a single column of ones at column 0 is [1, 0, 0] per row;
+    # reflect-padded (1, 2) it is [0, 1, 0, 0, 0, 1]; [1, 3, 3, 1] / 8 at stride 2 gives
+    # 3/8 and 1/8 along the columns; along rows everything is 1
+    x = np.zeros((4, 4))
+    x[:, 0] = 1.0
+    np.testing.assert_array_equal(blur_pool2d(x, taps=4), [[0.375, 0.125], [0.375, 0.125]])
+    np.testing.assert_array_equal(blur_pool2d(np.ones((6, 5)), 1, taps=4), np.ones((5, 4)))

@@ -73,6 +73,26 @@ def test_every_preset_every_size(name, height, width, seed):
         assert g[0].sum() == g[-1].sum() == g[:, 0].sum() == g[:, -1].sum() == 0
 
 
+def test_random_is_never_empty():
+    # seed 49 drew no dot on 4x4 (its 2x2 inside); about a quarter of the seeds do
+    empties = [s for s in range(200) if (np.random.default_rng(s).random((2, 2)) >= 0.3).all()]
+    assert 49 in empties and len(empties) > 20
+    for seed in empties:
+        g = make_preset("random", 4, 4, seed)
+        assert g.sum() == 1 and g[1:-1, 1:-1].sum() == 1
+        np.testing.assert_array_equal(g, make_preset("random", 4, 4, seed))  # still seeded
+    for seed in range(200):
+        for h, w in ((4, 4), (4, 5), (5, 4), (4, 64)):
+            assert make_preset("random", h, w, seed).sum() > 0
+
+
+def test_random_unchanged_when_it_had_dots():
+    rng = np.random.default_rng(7)
+    expected = np.zeros((16, 16))
+    expected[1:-1, 1:-1] = rng.random((14, 14)) < 0.3
+    np.testing.assert_array_equal(make_preset("random", 16, 16, seed=7), expected)
+
+
 @pytest.mark.parametrize("height, width", [(4, 4), (8, 8), (5, 9), (64, 64), (64, 4), (4, 64)])
 @pytest.mark.parametrize("name", EXPECTED_NAMES)
 def test_presets_at_corner_sizes(name, height, width):

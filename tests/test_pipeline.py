@@ -401,3 +401,16 @@ def test_cumulative_strides_length_matches_stages():
 def test_conv_rejects_a_bias_that_is_not_a_number():
     with pytest.raises(ValueError, match="`bias` must be a number"):
         Conv(((1.0,),), bias="1")
+
+
+def test_pool_blur_taps_field():
+    assert Pool("blur").taps == 3 and Pool("blur", stride=1).label == "blur-pool 2×2"
+    four = Pool("blur", 2, 2, taps=4)
+    assert four.label == "blur-pool 2×2 [1,3,3,1] /2" and four.taps == 4
+    assert Pool("max", taps=4) == Pool("max") and Pool("max", taps=4).taps == 3
+    with pytest.raises(PoolvizError, match="`taps` must be one of 3, 4; got 5"):
+        Pool("blur", taps=5)
+    x = np.random.default_rng(0).random((8, 8))
+    np.testing.assert_array_equal(four(x), blur_pool2d(x, 2, taps=4))
+    pipe = with_pooling(((1.0,),), pool="blur", blur_taps=4)
+    assert pipe[1] == four

@@ -131,8 +131,8 @@ def ref_window(layer, xin, i, j):
         return {(r, c) for r in range(h) for c in range(w)}
     if isinstance(layer, Pool) and layer.kind == "blur":
         sh, sw = _pair(layer.stride)
-        for a in range(3):
-            for b in range(3):
+        for a in range(layer.taps):  # the left/top reflect pad is 1 for 3 and 4 taps
+            for b in range(layer.taps):
                 u = _reflect(i * sh + a - 1, h - 2)
                 v = _reflect(j * sw + b - 1, w - 2)
                 for da in range(2):
@@ -476,3 +476,28 @@ def test_cell_arithmetic_rounds_only_the_display():
     x = np.full((4, 4), 1.0 / 3.0)
     text = cell_arithmetic((Pool("avg", 2, 2),), x, 1, 1, 1)
     assert text == "(0.33 + 0.33 + 0.33 + 0.33) / 4 = 0.33"
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (5, 9), (7, 7), (12, 6)])
+@pytest.mark.parametrize("stride", [1, 2, (1, 3), 3])
+def test_blur_4_taps_windows_match_loops(shape, stride):
+    layer = Pool("blur", 2, stride, taps=4)
+    xin = np.random.default_rng(0).normal(size=shape)
+    steps = window_steps(layer, shape)
+    assert [(s.row, s.col) for s in steps] == _cells(output_shape(layer, shape))
+    assert output_shape(layer, shape) == output_shape(Pool("blur", 2, stride), shape)
+    for s in steps:
+        assert _as_set(s.mask) == ref_window(layer, xin, s.row, s.col)
+        assert s.padded_rows[1] - s.padded_rows[0] == 5  # 4 m rows, each 2 wide
+        assert s.pad == (1, 1)
+
+
+def test_blur_4_taps_arithmetic_and_size_check():
+    x = np.arange(36.0).reshape(6, 6)
+    text = cell_arithmetic((Pool("blur", 2, 2, taps=4),), x, 1, 1, 1)
+    assert "/ 64" in text and "·9" in text and text.count("·") == 16
+    terms, value = text.split(": ", 1)[1].rsplit(" = ", 1)
+    assert eval(terms.replace("·", "*")) == float(value) == 24.5  # 16 terms, all shown
+    with pytest.raises(PoolvizError, match="at least 4x4 for blur pooling"):
+        output_shape(Pool("blur", 2, 2, taps=4), (3, 8))
+    assert output_shape(Pool("blur", 2, 2), (3, 8)) == (1, 4)

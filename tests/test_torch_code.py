@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import require_torch
 
 from poolviz.core.checks import PoolvizError
 from poolviz.core.patterns import make_preset
@@ -62,6 +63,12 @@ def _valid_views(kind, count, seed):
 
 
 VIEWS = [(kind, view) for i, kind in enumerate(KINDS) for view in _valid_views(kind, 8, 10 + i)]
+# The 4-tap blur ([1, 3, 3, 1], antialiased-cnns' default): the same views with blur_taps=4
+BLUR4_VIEWS = [
+    dict(view, blur_taps=4)
+    for view in _valid_views("blur", 30, 99)
+    if all(run.ok for run in _runs(dict(view, blur_taps=4)).values())
+][:8]
 
 
 # ---------------------------------------------------------------- without torch
@@ -119,12 +126,16 @@ def test_argument_errors():
 # ---------------------------------------------------------------- with torch
 
 
-def _run_snippet(src):
-    torch = pytest.importorskip("torch")
+def _exec_snippet(src):
+    torch = require_torch()  # skips without torch; fails under POOLVIZ_REQUIRE_TORCH=1
     namespace: dict = {}
     with torch.no_grad():
         exec(compile(src, "snippet", "exec"), namespace)
-    return namespace["maps"]
+    return namespace
+
+
+def _run_snippet(src):
+    return _exec_snippet(src)["maps"]
 
 
 def _check_same(maps, runs):
@@ -164,3 +175,66 @@ def test_aps_tie_goes_to_the_first_component():
     view = dict(pattern=x, kernel=[[1.0]], pool="aps", dx=1, dy=1, mode="wrap")
     maps = _run_snippet(torch_snippet(**view))
     _check_same(maps, _runs(view))
+
+
+# ---------------------------------------------------------------- 4-tap blur, oracles
+
+
+def test_blur4_views_exist_and_name_their_filter():
+    assert len(BLUR4_VIEWS) == 8
+    src = torch_snippet(**BLUR4_VIEWS[0])
+    compile(src, "snippet", "exec")
+    assert "[1.0, 3.0, 3.0, 1.0]" in src and "/ 64" in src
+    assert 'F.pad(t, (1, 2, 1, 2), mode="reflect")' in src
+    assert "blur-pool 2×2 [1,3,3,1]" in src
+    three = torch_snippet(**dict(BLUR4_VIEWS[0], blur_taps=3))
+    assert "[1.0, 2.0, 1.0]" in three and "[1,3,3,1]" not in three
+
+
+@pytest.mark.parametrize("view", BLUR4_VIEWS)
+def test_blur4_snippet_matches_compare(view):
+    _check_same(_run_snippet(torch_snippet(**view)), _runs(view))
+
+
+def _snippet_helper(kind, **pool):
+    """The snippet's own ``blur_pool`` / ``aps_pool`` function, as a student would run it."""
+    src = torch_snippet(np.eye(8), [[1.0]], pool=kind, **pool)
+    return _exec_snippet(src)["blur_pool" if kind == "blur" else "aps_pool"]
+
+
+@pytest.mark.parametrize("taps", [3, 4])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_snippet_blur_pool_matches_the_independent_oracle(taps, stride):
+    torch = require_torch()
+    import torch_oracles
+
+    blur_pool = _snippet_helper("blur", pool_stride=stride, blur_taps=taps)
+    rng = np.random.default_rng(taps * 10 + stride)
+    for _ in range(20):
+        h, w = (int(v) for v in rng.integers(4, 14, size=2))
+        t = torch.from_numpy(rng.standard_normal((1, 1, h, w)))
+        np.testing.assert_allclose(
+            blur_pool(t).numpy(),
+            torch_oracles.blur_pool(t, stride, taps).numpy(),
+            rtol=1e-12,
+            atol=1e-12,
+        )
+
+
+@pytest.mark.parametrize("size, stride", [(2, 2), (3, 2), (2, 3), (1, 2), (3, 1)])
+def test_snippet_aps_pool_matches_the_independent_oracle(size, stride):
+    torch = require_torch()
+    import torch_oracles
+
+    aps_pool = _snippet_helper("aps", pool_size=size, pool_stride=stride)
+    rng = np.random.default_rng(size * 10 + stride)
+    for trial in range(30):
+        h, w = stride * int(rng.integers(2, 6)), stride * int(rng.integers(2, 6))
+        if trial % 2:  # small integers: exact norms, exact ties, first wins in both
+            x = rng.integers(0, 2, size=(1, 1, h, w)).astype(float)
+        else:
+            x = rng.standard_normal((1, 1, h, w))
+        t = torch.from_numpy(x)
+        np.testing.assert_array_equal(
+            aps_pool(t).numpy(), torch_oracles.aps_pool(t, size, stride).numpy()
+        )

@@ -41,6 +41,10 @@ from poolviz.core.checks import (
 __all__ = [
     "SHIFT_MODES",
     "APS_TIE_RTOL",
+    "BLUR_TAPS",
+    "blur_filter",
+    "blur_pads",
+    "check_taps",
     "conv2d",
     "max_pool2d",
     "avg_pool2d",
@@ -56,6 +60,9 @@ __all__ = [
 
 SHIFT_MODES = ("zero", "wrap")
 APS_TIE_RTOL = 1e-12  # polyphase norms this close (relatively) count as a tie
+# The blur of MaxBlurPool, by number of taps: binomial [1, 2, 1] is the 3-tap filter of
+# Zhang 2019; antialiased-cnns' BlurPool defaults to the 4-tap [1, 3, 3, 1].
+BLUR_TAPS: dict[int, tuple[int, ...]] = {3: (1, 2, 1), 4: (1, 3, 3, 1)}
 
 # Elements per block of output in conv2d: out-block, tmp-block and the input rows they
 # read stay within a typical 1 MiB L2 (measured best at ~32k on 512x512 inputs).
@@ -458,39 +465,90 @@ def shift_stack(x: Any, shifts: Any, mode: str = "zero") -> np.ndarray:
 # ---------------------------------------------------------------- anti-aliased pooling
 
 
-def _binomial_blur(x: np.ndarray, sh: int, sw: int) -> np.ndarray:
-    """[1, 2, 1] x [1, 2, 1] / 16 at stride (sh, sw), no padding, separably."""
-    oh, ow = _out_size(x.shape[-2], 3, sh), _out_size(x.shape[-1], 3, sw)
-    rows = x[..., _strided(1, oh, sh), :] * 2.0
-    rows += x[..., _strided(0, oh, sh), :]
-    rows += x[..., _strided(2, oh, sh), :]
-    out = rows[..., _strided(1, ow, sw)] * 2.0
-    out += rows[..., _strided(0, ow, sw)]
-    out += rows[..., _strided(2, ow, sw)]
-    out *= 1.0 / 16.0  # a power of two: exact
+def check_taps(taps: Any) -> int:
+    """``taps`` if it is a supported blur length (3 or 4), else :class:`PoolvizError`.
+
+    >>> check_taps(4)
+    4
+    >>> check_taps(5)
+    Traceback (most recent call last):
+    ...
+    poolviz.core.checks.PoolvizError: `taps` must be one of 3, 4; got 5
+    """
+    if isinstance(taps, (bool, np.bool_)) or not isinstance(taps, (int, np.integer)):
+        raise PoolvizError(f"`taps` must be one of 3, 4; got {show(taps)}")
+    if int(taps) not in BLUR_TAPS:
+        raise PoolvizError(f"`taps` must be one of 3, 4; got {int(taps)}")
+    return int(taps)
+
+
+def blur_pads(taps: int) -> tuple[int, int]:
+    """Reflect padding (before, after) per axis, as antialiased-cnns' BlurPool pads.
+
+    ``((taps - 1) // 2, ceil((taps - 1) / 2))``: (1, 1) for 3 taps, (1, 2) for 4.
+
+    >>> blur_pads(3), blur_pads(4)
+    ((1, 1), (1, 2))
+    """
+    return (taps - 1) // 2, taps // 2
+
+
+def blur_filter(taps: int = 3) -> np.ndarray:
+    """The normalized 2-D blur, the outer product of :data:`BLUR_TAPS` ``[taps]``.
+
+    >>> blur_filter(3) * 16
+    array([[1., 2., 1.],
+           [2., 4., 2.],
+           [1., 2., 1.]])
+    >>> float(blur_filter(4).sum()), float(blur_filter(4)[1, 1] * 64)
+    (1.0, 9.0)
+    """
+    a = np.asarray(BLUR_TAPS[check_taps(taps)], dtype=float)
+    return np.outer(a, a) / a.sum() ** 2
+
+
+def _binomial_blur(x: np.ndarray, sh: int, sw: int, taps: int = 3) -> np.ndarray:
+    """The separable binomial blur of ``taps`` taps at stride (sh, sw), no padding."""
+    a = BLUR_TAPS[taps]
+    oh, ow = _out_size(x.shape[-2], taps, sh), _out_size(x.shape[-1], taps, sw)
+    # Tap 1 first, then the others in order: for 3 taps this is the sum order poolviz has
+    # always used (2*x1 + x0 + x2), so the 3-tap results stay bit-identical.
+    order = [1] + [k for k in range(taps) if k != 1]
+    rows = x[..., _strided(order[0], oh, sh), :] * float(a[order[0]])
+    for k in order[1:]:
+        rows += x[..., _strided(k, oh, sh), :] * float(a[k])  # * 1.0 is exact
+    out = rows[..., _strided(order[0], ow, sw)] * float(a[order[0]])
+    for k in order[1:]:
+        out += rows[..., _strided(k, ow, sw)] * float(a[k])
+    out *= 1.0 / float(sum(a)) ** 2  # 1/16 or 1/64, powers of two: exact
     return out
 
 
-def blur_pool2d(x: Any, stride: Pair = 2) -> np.ndarray:
+def blur_pool2d(x: Any, stride: Pair = 2, taps: int = 3) -> np.ndarray:
     """Anti-aliased max pooling (MaxBlurPool; Zhang 2019, "Making Convolutional Networks
     Shift-Invariant Again").
 
-    A 2x2 max at stride 1 (no padding), then the normalized binomial blur
-    ``[1, 2, 1] x [1, 2, 1] / 16`` with reflect padding 1 (as ``ReflectionPad2d``),
-    evaluated at ``stride``. Dense max first, subsample after a low-pass, so the
-    subsampling aliases less.
+    A 2x2 max at stride 1 (no padding), then a normalized binomial blur with reflect
+    padding, evaluated at ``stride``: ``taps=3`` is ``[1, 2, 1] x [1, 2, 1] / 16`` padded
+    (1, 1) per axis (the paper's 3-tap filter); ``taps=4`` is ``[1, 3, 3, 1] x [1, 3, 3, 1]
+    / 64`` padded (1, 2) per axis (before, after), as antialiased-cnns' ``BlurPool`` (its
+    default ``filt_size=4``) pads with ``ReflectionPad2d``. Dense max first, subsample
+    after a low-pass, so the subsampling aliases less.
 
     Parameters
     ----------
     x : array_like, shape (..., H, W)
-        Finite input maps, H, W >= 3 (reflect padding needs the 2x2 max's
-        (H-1)x(W-1) output to be at least 2x2).
+        Finite input maps, H, W >= 3 for 3 taps, >= 4 for 4 taps (reflect padding, as in
+        PyTorch, needs the 2x2 max's (H-1)x(W-1) output to be larger than the padding).
     stride : int or (int, int), default 2
         Subsampling step of the blur, >= 1.
+    taps : {3, 4}, default 3
+        Length of the 1-D binomial filter.
 
     Returns
     -------
     ndarray, shape (..., (H - 2) // sh + 1, (W - 2) // sw + 1)
+        The same shape for both filters.
 
     Examples
     --------
@@ -501,18 +559,26 @@ def blur_pool2d(x: Any, stride: Pair = 2) -> np.ndarray:
     >>> blur_pool2d(x)
     array([[0.5, 0. ],
            [0.5, 0. ]])
+    >>> blur_pool2d(x, taps=4)  # padded (1, 2): the far side reflects the column back in
+    array([[0.375, 0.125],
+           [0.375, 0.125]])
     """
     sh, sw = as_pair(stride, "stride")
     check_at_least((sh, sw), stride, "stride", 1)
+    taps = check_taps(taps)
     x = as_image(x)
-    if x.shape[-2] < 3 or x.shape[-1] < 3:
+    before, after = blur_pads(taps)
+    least = after + 2  # the max's output, (n - 1), must exceed the larger pad
+    if x.shape[-2] < least or x.shape[-1] < least:
+        name = "blur pooling" if taps == 3 else "blur pooling [1,3,3,1]"
         raise PoolvizError(
-            "`x` must be at least 3x3 for blur pooling (reflect padding needs the 2x2 "
-            f"max's (H-1)x(W-1) output to be at least 2x2); got shape {x.shape}"
+            f"`x` must be at least {least}x{least} for {name} (reflect padding needs the 2x2 "
+            f"max's (H-1)x(W-1) output to be at least {after + 1}x{after + 1}); "
+            f"got shape {x.shape}"
         )
     m = _window_reduce(x, 2, 2, 1, 1, np.maximum)
-    m = np.pad(m, [(0, 0)] * (x.ndim - 2) + [(1, 1), (1, 1)], mode="reflect")
-    return _binomial_blur(m, sh, sw)
+    m = np.pad(m, [(0, 0)] * (x.ndim - 2) + [(before, after), (before, after)], mode="reflect")
+    return _binomial_blur(m, sh, sw, taps)
 
 
 def _aps_components(x: Any, size: Any, stride: Any) -> np.ndarray:

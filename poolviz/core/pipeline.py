@@ -28,6 +28,7 @@ from poolviz.core.ops import (
     aps_pool2d,
     avg_pool2d,
     blur_pool2d,
+    check_taps,
     conv2d,
     global_avg_pool,
     global_max_pool,
@@ -142,27 +143,41 @@ class ReLU:
 class Pool:
     """Local pooling: ``kind`` is one of ``POOL_KINDS``.
 
-    ``blur`` is MaxBlurPool (its max window is always 2×2, ``size`` is ignored);
+    ``blur`` is MaxBlurPool (its max window is always 2×2, ``size`` is ignored) with the
+    binomial blur of ``taps`` taps: 3 ([1, 2, 1], Zhang 2019's filter, the default) or 4
+    ([1, 3, 3, 1], antialiased-cnns' default); ``taps`` is checked for every kind but
+    only blur uses it (other kinds store 3, so equal layers compare equal);
     ``aps`` is adaptive polyphase sampling over a circular max-pool of ``size``.
+
+    >>> Pool("blur").label, Pool("blur", taps=4).label
+    ('blur-pool 2×2 /2', 'blur-pool 2×2 [1,3,3,1] /2')
+    >>> Pool("max", taps=4) == Pool("max")
+    True
     """
 
     kind: str = "max"
     size: Pair = 2
     stride: Pair = 2
     padding: Pair = 0
+    taps: int = 3
 
     def __post_init__(self) -> None:
         if self.kind not in POOL_KINDS:
             raise PoolvizError(f"`kind` must be one of {', '.join(POOL_KINDS)}; got {self.kind!r}")
         if self.kind in ("blur", "aps") and _pair(self.padding) != (0, 0):
             raise PoolvizError(f"`padding` must be 0 for {self.kind} pooling; got {self.padding!r}")
+        taps = check_taps(self.taps)
+        # frozen dataclass: normalize once, here (np.int64(4) -> 4; non-blur kinds -> 3)
+        object.__setattr__(self, "taps", taps if self.kind == "blur" else 3)
 
     @property
     def label(self) -> str:
         kh, kw = _pair(self.size)
+        name = f"{POOL_NAMES[self.kind]} {kh}×{kw}"
         if self.kind == "blur":
-            kh = kw = 2
-        return f"{POOL_NAMES[self.kind]} {kh}×{kw}" + _suffix(self.stride, self.padding)
+            # the 3-tap label is the one every page and test has always shown
+            name = f"{POOL_NAMES[self.kind]} 2×2" + (" [1,3,3,1]" if self.taps == 4 else "")
+        return name + _suffix(self.stride, self.padding)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         if self.kind == "max":
@@ -170,7 +185,7 @@ class Pool:
         if self.kind == "avg":
             return avg_pool2d(x, self.size, self.stride, self.padding)
         if self.kind == "blur":
-            return blur_pool2d(x, self.stride)
+            return blur_pool2d(x, self.stride, self.taps)
         return aps_pool2d(x, self.size, self.stride)
 
 
@@ -279,6 +294,7 @@ class LayerSettings:
     next_stride: Pair = 2
     next_padding: Pair = 0
     global_kind: str = "max"
+    blur_taps: int = 3  # BlurPool's filter: 3 = [1,2,1] (Zhang 2019), 4 = [1,3,3,1]
 
     def __post_init__(self) -> None:
         kernel = tuple(tuple(float(v) for v in row) for row in np.asarray(self.kernel, float))
@@ -293,7 +309,7 @@ class LayerSettings:
         >>> LayerSettings.of([[1.0]], pooling=2)
         Traceback (most recent call last):
         ...
-        poolviz.core.checks.PoolvizError: unknown layer setting(s): pooling; allowed: kernel, conv_stride, conv_padding, use_relu, pool, pool_size, pool_stride, next_stride, next_padding, global_kind
+        poolviz.core.checks.PoolvizError: unknown layer setting(s): pooling; allowed: kernel, conv_stride, conv_padding, use_relu, pool, pool_size, pool_stride, next_stride, next_padding, global_kind, blur_taps
         """
         allowed = tuple(f.name for f in fields(cls))
         unknown = sorted(set(changes) - set(allowed))
@@ -320,7 +336,7 @@ def with_pooling(settings, **changes) -> tuple[Layer, ...]:
     """
     s = LayerSettings.of(settings, **changes)
     return s.front() + (
-        Pool(s.pool, s.pool_size, s.pool_stride),
+        Pool(s.pool, s.pool_size, s.pool_stride, taps=s.blur_taps),
         Conv(NEXT_KERNEL, s.next_stride, s.next_padding),
         GlobalPool(s.global_kind),
     )

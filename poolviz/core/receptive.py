@@ -44,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from poolviz.core.checks import PoolvizError, as_int, show
-from poolviz.core.ops import aps_choice
+from poolviz.core.ops import BLUR_TAPS, aps_choice, blur_pads
 from poolviz.core.pipeline import Conv, GlobalPool, Layer, Pool, ReLU, Stage, run_pipeline
 from poolviz.core.text import format_value
 
@@ -123,16 +123,19 @@ def _window_axis(n: int, k: int, s: int, p: int) -> _Axis:
     return _Axis(n, start, k, p, cells, _inside(start, k, p, n))
 
 
-def _blur_axis(n: int, s: int) -> _Axis:
-    # m = 2x2 max at stride 1 has n - 1 positions; reflect-pad it by 1; blur 3 at stride s.
+def _blur_axis(n: int, s: int, taps: int = 3) -> _Axis:
+    # m = 2x2 max at stride 1 has n - 1 positions; reflect-pad it by (1, 1) for 3 taps or
+    # (1, 2) for 4 (blur_pads); blur `taps` at stride s. The output length is the same.
+    before, _ = blur_pads(taps)
     last = n - 2  # last index of m
     n_out = (n - 2) // s + 1
     start = np.arange(max(n_out, 0)) * s
-    u = start[:, None] + np.arange(3)[None, :] - 1  # m positions before reflection
+    u = start[:, None] + np.arange(taps)[None, :] - before  # m positions before reflection
     u = np.where(u < 0, -u, u)
     u = np.where(u > last, 2 * last - u, u)
     cells = np.concatenate([u, u + 1], axis=1)  # each m position reads x[u], x[u + 1]
-    return _Axis(n, start, 4, 1, cells, _inside(start, 4, 1, n))
+    length = taps + 1  # footprint on x: the taps m positions, each 2 wide, overlapping
+    return _Axis(n, start, length, before, cells, _inside(start, length, before, n))
 
 
 def _aps_axis(n: int, k: int, s: int, phase: int) -> _Axis:
@@ -190,10 +193,13 @@ def _axes(layer: Layer, in_shape, layer_input=None) -> tuple[_Axis, _Axis]:
         ph, pw = _pair(layer.padding, "padding")
         rows, cols = _window_axis(h, kh, sh, ph), _window_axis(w, kw, sw, pw)
     elif isinstance(layer, Pool) and layer.kind == "blur":
-        if h < 3 or w < 3:
-            raise PoolvizError(f"`in_shape` must be at least 3x3 for blur pooling; got {h}x{w}")
+        least = blur_pads(layer.taps)[1] + 2  # as blur_pool2d: 3x3 for 3 taps, 4x4 for 4
+        if h < least or w < least:
+            raise PoolvizError(
+                f"`in_shape` must be at least {least}x{least} for blur pooling; got {h}x{w}"
+            )
         sh, sw = _pair(layer.stride, "stride")
-        rows, cols = _blur_axis(h, sh), _blur_axis(w, sw)
+        rows, cols = _blur_axis(h, sh, layer.taps), _blur_axis(w, sw, layer.taps)
     elif isinstance(layer, Pool) and layer.kind == "aps":
         (kh, kw), (sh, sw) = _pair(layer.size, "size"), _pair(layer.stride, "stride")
         if h % sh or w % sw or kh > h or kw > w:
@@ -240,8 +246,8 @@ class Window:
     in_shape : (H, W) of the layer's input.
     padded_rows, padded_cols : half-open window ``[start, stop)`` in padded coordinates
         (input index = padded index - ``pad``): the kernel / pool window for conv, max
-        and avg; the 4x4 footprint of the 2x2 max + 3x3 blur for blur pooling (``pad``
-        1: reflect padding); the kept component's window, reaching past the last
+        and avg; the 4x4 footprint of the 2x2 max + 3x3 blur for blur pooling (5x5 with
+        the 4-tap blur; ``pad`` 1: reflect padding); the kept component's window, reaching past the last
         row/column when it wraps, for APS; the cell itself for ReLU; everything for a
         global pool.
     pad : (ph, pw) offset between padded and input coordinates.
@@ -543,13 +549,15 @@ def _window_values(layer: Layer, xin: np.ndarray, row: int, col: int, fill: floa
 
 def _blur_text(layer: Pool, xin: np.ndarray, row: int, col: int) -> str:
     rows, cols = _axes(layer, xin.shape, xin)
-    r, c = rows.cells[row], cols.cells[col]  # r[:3] m rows, r[3:] = r[:3] + 1
+    taps = layer.taps
+    r, c = rows.cells[row], cols.cells[col]  # r[:taps] m rows, r[taps:] = r[:taps] + 1
     m = np.array(
-        [[xin[r[a] : r[a] + 2, c[b] : c[b] + 2].max() for b in range(3)] for a in range(3)]
-    )
-    weights = np.outer([1, 2, 1], [1, 2, 1]).ravel()
+        [[xin[r[a] : r[a] + 2, c[b] : c[b] + 2].max() for b in range(taps)] for a in range(taps)]
+    )  # taps x taps values only: a text for one cell, not a hot path
+    a = BLUR_TAPS[taps]
+    weights = np.outer(a, a).ravel()
     terms = [f"{_term(v)}·{w}" for w, v in zip(weights, m.ravel(), strict=True)]
-    return f"blur of the 2×2 maxima: ({' + '.join(terms)}) / 16"
+    return f"blur of the 2×2 maxima: ({' + '.join(terms)}) / {sum(a) ** 2}"
 
 
 def _aps_text(layer: Pool, xin: np.ndarray, row: int, col: int) -> str:

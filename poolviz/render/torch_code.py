@@ -107,14 +107,25 @@ def _helpers(pool: Pool | None) -> list[str]:
         return []
     (sh, sw), stride = _pair(pool.stride), _arg(pool.stride)
     if pool.kind == "blur":
-        return [
-            "binomial = torch.tensor([1.0, 2.0, 1.0], dtype=torch.float64)",
-            "blur = (binomial[:, None] * binomial[None, :] / 16)[None, None]  # 3×3, sums to 1",
+        if pool.taps == 4:
+            taps = [
+                "binomial = torch.tensor([1.0, 3.0, 3.0, 1.0], dtype=torch.float64)",
+                "blur = (binomial[:, None] * binomial[None, :] / 64)[None, None]"
+                "  # 4×4, sums to 1 (antialiased-cnns' default)",
+            ]
+            pad = '    t = F.pad(t, (1, 2, 1, 2), mode="reflect")  # (left, right, top, bottom)'
+        else:
+            taps = [
+                "binomial = torch.tensor([1.0, 2.0, 1.0], dtype=torch.float64)",
+                "blur = (binomial[:, None] * binomial[None, :] / 16)[None, None]  # 3×3, sums to 1",
+            ]
+            pad = '    t = F.pad(t, (1, 1, 1, 1), mode="reflect")'
+        return taps + [
             "",
             "",
             "def blur_pool(t):  # MaxBlurPool: dense 2×2 max, reflect-pad, blur, then subsample",
             "    t = F.max_pool2d(t, 2, stride=1)",
-            '    t = F.pad(t, (1, 1, 1, 1), mode="reflect")',
+            pad,
             f"    return F.conv2d(t, blur, stride={stride})",
             "",
             "",

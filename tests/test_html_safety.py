@@ -1,0 +1,221 @@
+"""Every raw-HTML sink in the code base is reviewed, and user text reaching one is inert.
+
+A *sink* is a call that hands the browser HTML or script that Streamlit does not escape:
+``st.html``, ``st.iframe``, ``st.components.v1.*`` / ``components.html`` /
+``components.declare_component``, and any ``unsafe_allow_html=`` that is not literally
+False, plus importing ``streamlit.components``. The test scans the page and the packages
+(``app.py``, ``app_pages/``, ``ui/``, ``poolviz/``) with :mod:`ast`, so comments and
+strings do not count, and fails on any sink not in :data:`REVIEWED`. A sink is keyed by
+its call and its argument's source, not by file or line, so moving reviewed code (app.py
+is being split into app_pages/ and ui/) keeps passing, while a new sink or a reviewed one
+fed something else fails until someone reviews it and adds it here with a reason.
+
+The one sink today, Instant mode's ``st.iframe(html, ...)``, shows
+:func:`poolviz.render.scrub.scrub_html`; the tests below check that its data goes in
+only as JSON (with ``<`` escaped) and that its script inserts text only with
+``textContent`` (or draws it on a canvas), never as HTML.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from poolviz.core.patterns import make_preset
+from poolviz.lessons.comparison import standard_pipelines
+from poolviz.render import scrub
+
+REPO = Path(__file__).resolve().parents[1]
+SCANNED = ("app.py", "app_pages", "ui", "poolviz")
+
+# (call, first argument's source) -> why it is safe. Count = how many such calls exist.
+REVIEWED: dict[tuple[str, str], str] = {
+    ("st.iframe", "html"): (
+        "Instant mode: `html` comes from poolviz.render.scrub.scrub_html (via the page's "
+        "scrub_page): the data is JSON with '<' escaped, the script uses textContent and "
+        "canvas fillText only (test_scrub_page_* below)"
+    ),
+}
+REVIEWED_COUNT = {("st.iframe", "html"): 1}
+
+_SINK_ATTRS = {"html", "iframe", "declare_component"}
+_JS_HTML_SINKS = (
+    "innerHTML",
+    "outerHTML",
+    "insertAdjacentHTML",
+    "document.write",
+    "eval(",
+    "new Function",
+    'setAttribute("on',
+    "srcdoc",
+)
+
+
+def _dotted(node: ast.AST) -> str:
+    try:
+        return ast.unparse(node)
+    except Exception:  # noqa: BLE001 — unparse of odd nodes: report them raw
+        return type(node).__name__
+
+
+def find_sinks(source: str, filename: str = "<string>") -> list[tuple[str, str, int]]:
+    """``(call, first-arg source, line)`` of every raw-HTML sink in ``source``."""
+    found = []
+    for node in ast.walk(ast.parse(source, filename)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.startswith("streamlit.components") or (
+                node.module == "streamlit" and any(a.name == "components" for a in node.names)
+            ):
+                found.append((f"import {node.module}", "", node.lineno))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("streamlit.components"):
+                    found.append((f"import {alias.name}", "", node.lineno))
+        elif isinstance(node, ast.Call):
+            name = _dotted(node.func)
+            arg = _dotted(node.args[0]) if node.args else ""
+            attr = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+            base = _dotted(node.func.value) if isinstance(node.func, ast.Attribute) else ""
+            if attr in _SINK_ATTRS and (base in ("st", "streamlit") or "components" in base):
+                found.append((name, arg, node.lineno))
+            elif "components" in name.split("."):
+                found.append((name, arg, node.lineno))
+            for kw in node.keywords:
+                if kw.arg == "unsafe_allow_html" and not (
+                    isinstance(kw.value, ast.Constant) and kw.value.value is False
+                ):
+                    found.append((f"{name}(unsafe_allow_html=...)", arg, node.lineno))
+    return found
+
+
+def _scanned_files() -> list[Path]:
+    files = []
+    for entry in SCANNED:
+        path = REPO / entry
+        if path.is_file():
+            files.append(path)
+        elif path.is_dir():
+            files += sorted(path.rglob("*.py"))
+    return files
+
+
+# ---------------------------------------------------------------- the scan
+
+
+def test_the_scanner_finds_every_kind_of_sink():
+    source = """
+import streamlit as st
+import streamlit.components.v1 as components
+from streamlit.components.v1 import html as raw
+from streamlit import components as comps
+st.html("<b>x</b>")
+st.iframe(page, height=3)
+st.markdown(text, unsafe_allow_html=True)
+st.markdown(text, unsafe_allow_html=flag)
+st.markdown(text, unsafe_allow_html=False)
+st.write("<b>", unsafe_allow_html=True)
+components.html(page)
+st.components.v1.html(page)
+components.declare_component("x", path=".")
+st.markdown(text)
+# st.html("in a comment") is not code
+"""
+    calls = [(c, a) for c, a, _ in find_sinks(source)]
+    assert calls == [
+        ("import streamlit.components.v1", ""),
+        ("import streamlit.components.v1", ""),
+        ("import streamlit", ""),
+        ("st.html", "'<b>x</b>'"),
+        ("st.iframe", "page"),
+        ("st.markdown(unsafe_allow_html=...)", "text"),
+        ("st.markdown(unsafe_allow_html=...)", "text"),
+        ("st.write(unsafe_allow_html=...)", "'<b>'"),
+        ("components.html", "page"),
+        ("st.components.v1.html", "page"),
+        ("components.declare_component", "'x'"),
+    ]
+
+
+def test_every_raw_html_sink_is_reviewed():
+    files = _scanned_files()
+    assert REPO / "app.py" in files and len(files) > 10
+    seen: Counter = Counter()
+    where: dict[tuple[str, str], list[str]] = {}
+    for path in files:
+        for call, arg, line in find_sinks(path.read_text(encoding="utf-8"), str(path)):
+            seen[call, arg] += 1
+            where.setdefault((call, arg), []).append(f"{path.relative_to(REPO)}:{line}")
+    unreviewed = {k: where[k] for k in seen if k not in REVIEWED}
+    assert not unreviewed, (
+        f"new raw-HTML sink(s) {unreviewed}: pass only escaped or JSON data, insert it with "
+        "textContent, then add the sink to REVIEWED with the reason it is safe"
+    )
+    for key, count in seen.items():
+        assert count == REVIEWED_COUNT[key], f"{key} used {count} times at {where[key]}"
+
+
+# ---------------------------------------------------------------- the Instant-mode page
+
+HOSTILE = [
+    "</script><script>alert(1)</script>",
+    "<!--<script>",
+    "<img src=x onerror=alert(1)>",
+    "__DX__ __DATA__ __SHOW__",
+    "\u2028\u2029 line separators",
+    "\"'`${alert(1)}`",
+]
+
+
+def _hostile_data() -> dict:
+    data = scrub.scrub_data(make_preset("book"), standard_pipelines(((1.0,),)), radius=1)
+    for i, entry in enumerate(data["pipelines"]):
+        entry["name"] = HOSTILE[i % len(HOSTILE)]
+        entry["labels"] = [HOSTILE[(i + j) % len(HOSTILE)] for j in range(len(entry["labels"]))]
+    data["pipelines"].append({"name": HOSTILE[2], "error": HOSTILE[0] + HOSTILE[3]})
+    return data
+
+
+def _script(html: str) -> str:
+    scripts = re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+    assert len(scripts) == 1
+    return scripts[0]
+
+
+def test_scrub_page_data_is_json_only_and_inert():
+    data = _hostile_data()
+    html = scrub.scrub_html(data, True, dx=1, dy=-1)
+    assert html.count("<script") == 1 and html.count("</script>") == 1  # only the page's own
+    assert "<!--" not in html and "<img" not in html
+    script = _script(html)
+    payload = re.search(r"^const DATA = (.*);$", script, flags=re.M).group(1)
+    assert "<" not in payload
+    assert json.loads(payload) == data  # the data round-trips exactly, placeholders and all
+    assert re.search(r"^const SHOW_VALUES = true;$", script, flags=re.M)
+    assert "DATA.dxs.indexOf(1)" in script and "DATA.dys.indexOf(-1)" in script
+
+
+def test_scrub_page_numbers_are_numbers():
+    empty = {"dys": [0], "dxs": [0], "pipelines": []}
+    for bad in ("1); alert(1", "__DATA__"):
+        with pytest.raises(ValueError):
+            scrub.scrub_html(empty, dx=bad)
+        with pytest.raises(ValueError):
+            scrub.scrub_html(empty, dy=bad)
+    assert "indexOf(1)" in scrub.scrub_html(empty, dx=1.9)  # int(): always a number
+
+
+def test_scrub_page_script_inserts_text_only():
+    script = _script(scrub.scrub_html({"dys": [0], "dxs": [0], "pipelines": []}))
+    for sink in _JS_HTML_SINKS:
+        assert sink not in script, sink
+    # every DOM write of a string is a textContent assignment
+    writes = re.findall(r"\.(\w+)\s*=\s*(?!=)", script)
+    dom_text_props = {w for w in writes if w in ("textContent", "innerText", "innerHTML", "src")}
+    assert dom_text_props == {"textContent"}
+    placeholders = set(re.findall(r"__[A-Z]+__", scrub._PAGE))
+    assert placeholders == {"__DATA__", "__SHOW__", "__DX__", "__DY__", "__TOL__"}
