@@ -20,7 +20,7 @@
 const MAX_BATCH = 512; // = poolviz/view/explorer_events.py MAX_EDITS
 const REPORT_DELAY_MS = 250; // shift report after the last change (key repeat, drags)
 const FLUSH_DELAY_MS = 25; // paint batch after the last click (a drag sends on release)
-const RETRY_MS = 700; // resend unacknowledged edits after this long without an ack
+const RETRY_MS = 1500; // resend unacknowledged edits after this long without an ack
 const MAX_RETRIES = 8;
 const FONT_PX = 12; // cell numbers: at least 11 px, never smaller
 const PAD_PX = 3; // per side, so neighbouring numbers never touch
@@ -46,14 +46,16 @@ export function formatValue(v) {
     return `${m}e${sign}${digits.padStart(2, "0")}`;
   }
   if (Number.isInteger(v)) return String(v === 0 ? 0 : v);
-  const t = Math.abs(v) * 100;
-  let text;
-  if (t - Math.floor(t) === 0.5) {
-    // An exact tie: Python rounds half to even, toFixed rounds half up.
-    const n = Math.floor(t) % 2 === 0 ? Math.floor(t) : Math.floor(t) + 1;
-    text = (v < 0 ? "-" : "") + (n / 100).toFixed(2);
-  } else {
-    text = v.toFixed(2);
+  // toFixed rounds the exact binary value, as Python does, except on an exact tie (the
+  // exact decimal expansion ends in a 5 at the third decimal): Python rounds half to even.
+  let text = v.toFixed(2);
+  const near = Math.abs(v * 1000 - Math.round(v * 1000)) < 1e-6; // cheap test first
+  const exact = near ? Math.abs(v).toFixed(100) : "";
+  const dot = exact.indexOf(".");
+  if (near && exact[dot + 3] === "5" && /^0*$/.test(exact.slice(dot + 4))) {
+    const n = Math.floor(Math.abs(v) * 100); // exact: |v| * 100 = n + 0.5 here
+    const even = n % 2 === 0 ? n : n + 1;
+    text = (v < 0 ? "-" : "") + (even / 100).toFixed(2);
   }
   text = text.replace(/0+$/, "").replace(/\.$/, "");
   return text === "-0" || text === "" ? "0" : text;
@@ -198,6 +200,12 @@ function sizeMap(map, shape) {
 function prepare(st) {
   const P = st.P;
   st.scale = makeScale(P.range);
+  const texts = new Map();
+  st.format = (v) => {
+    let t = texts.get(v);
+    if (t === undefined) texts.set(v, (t = formatValue(v)));
+    return t;
+  };
   st.maskCache = new Map();
   st.jsonCache = new Map();
   const signature = JSON.stringify([
@@ -208,6 +216,8 @@ function prepare(st) {
     st.signature = signature;
     buildPipes(st);
   }
+  // Same layout, new numbers: point every map at this payload's stage (bank indices).
+  for (const m of st.maps) m.stage = P.pipelines[m.pipe].stages[m.index];
   // The widest number each map can show, over every shift and mode: decides, once per
   // payload, whether its cells can print numbers (no flicker while scrubbing).
   const widths = new Map();
@@ -250,7 +260,7 @@ function buildPipes(st) {
   st.pipes.textContent = "";
   st.maps = [];
   st.rows = [];
-  for (const p of P.pipelines) {
+  for (const [pipe, p] of P.pipelines.entries()) {
     const section = el("section", "pvx-pipe", st.pipes);
     el("h4", "", section).textContent = p.name;
     if (p.error) {
@@ -261,13 +271,13 @@ function buildPipes(st) {
     }
     const row = el("div", "pvx-stages", section);
     const rowMaps = [];
-    for (const stage of p.stages) {
+    for (const [index, stage] of p.stages.entries()) {
       const fig = el("figure", "pvx-fig pvx-stage", row);
       el("figcaption", "", fig).textContent = stage.label;
       for (const which of ["original", "shifted"]) {
         el("div", "pvx-which", fig).textContent = which;
         const map = makeMap(fig, p.name, stage.label, which);
-        map.stage = stage;
+        Object.assign(map, { stage, pipe, index });
         sizeMap(map, stage.shape);
         st.maps.push(map);
         rowMaps.push(map);
@@ -342,7 +352,7 @@ function paint(st, map, values, changed, json) {
     cell.style.backgroundColor = look.bg;
     cell.className = "pvx-c" + (look.dark ? " dk" : "") + (c ? " chg" : "") +
       (map === st.inputMap && i === st.focus ? " focus" : "");
-    cell.textContent = map.numbers ? formatValue(v) : "";
+    cell.textContent = map.numbers ? st.format(v) : "";
     last.v[i] = v;
     last.c[i] = c;
   }
