@@ -27,8 +27,12 @@ const PAD_PX = 3; // per side, so neighbouring numbers never touch
 const MIN_CELL_PX = 8;
 const MAX_CELL_PX = 44;
 const GAP_PX = 14; // between maps in a row
+const CAPTION_PX = 13; // stage captions (explorer.css)
 const PIPE_GAP_PX = 28; // between pipelines side by side
 const MIN_SIDE_CELL_PX = 16; // pipelines side by side only if every number still fits
+const MARK_PX = 3; // changed-cell outline
+const GRID_COLOUR = "#8c959f";
+const FOCUS_COLOUR = "#c24e00";
 const TITLES = { zero: "zero fill", wrap: "wrap around" };
 
 // ------------------------------------------------------------------ numbers and colours
@@ -173,26 +177,34 @@ function build(parentElement) {
   return root;
 }
 
+// A map is one canvas (measured: CSS-grid divs cost 19 ms of style, layout and paint per
+// redraw on a 16×16 pattern, 55 ms on 32×32; canvases a fraction of that). Its numbers are
+// in data-values (JSON rows), its changed cells in data-changed, for tests and tools.
 function makeMap(parent, pipeline, stage, which) {
-  const node = el("div", "pvx-map", parent);
+  const node = el("canvas", "pvx-map", parent);
   node.dataset.pipeline = pipeline;
   node.dataset.stage = stage;
   node.dataset.which = which;
-  return { el: node, cells: [], h: 0, w: 0, shape: [], last: null, numbers: true };
+  node.setAttribute("role", "img");
+  return { el: node, ctx: node.getContext("2d"), n: 0, h: 0, w: 0, shape: [], last: null, numbers: true };
 }
 
 function sizeMap(map, shape) {
   const [h, w] = shape.length ? shape : [1, 1];
-  map.shape = shape;
-  if (map.h !== h || map.w !== w) {
-    map.el.textContent = "";
-    map.cells = [];
-    for (let i = 0; i < h * w; i++) map.cells.push(el("div", "pvx-c", map.el));
-    map.h = h;
-    map.w = w;
-  }
-  map.el.style.setProperty("--w", String(w));
-  map.last = null; // force a full repaint
+  Object.assign(map, { shape, h, w, n: h * w, last: null });
+}
+
+// Canvas size for the current cell size: 1px grid lines around every cell.
+function fitCanvas(map, cell) {
+  const ratio = window.devicePixelRatio || 1;
+  const cw = map.w * (cell + 1) + 1, ch = map.h * (cell + 1) + 1;
+  map.el.width = Math.round(cw * ratio);
+  map.el.height = Math.round(ch * ratio);
+  map.el.style.width = cw + "px";
+  map.el.style.height = ch + "px";
+  map.ratio = ratio;
+  map.cell = cell;
+  map.last = null;
 }
 
 // ------------------------------------------------------------------ the payload
@@ -222,7 +234,8 @@ function prepare(st) {
   // payload, whether its cells can print numbers (no flicker while scrubbing).
   const widths = new Map();
   const ctx = (st.measure ||= document.createElement("canvas").getContext("2d"));
-  ctx.font = `${FONT_PX}px ${getComputedStyle(st.root).fontFamily || "sans-serif"}`;
+  st.fontFamily = getComputedStyle(st.root).fontFamily || "sans-serif";
+  ctx.font = `${FONT_PX}px ${st.fontFamily}`;
   const textWidth = (v) => {
     let w = widths.get(v);
     if (w === undefined) widths.set(v, (w = ctx.measureText(formatValue(v)).width));
@@ -293,29 +306,41 @@ function buildPipes(st) {
 function layout(st) {
   const P = st.P;
   const avail = Math.max(320, (st.root.clientWidth || 1000) - 8);
-  const need = (rows) => {
-    let cols = 0, fixed = 0;
-    for (const rowMaps of rows) {
-      const stages = rowMaps.filter((m) => m.el.dataset.which === "original");
-      cols += stages.reduce((n, m) => n + m.w, 0);
-      fixed += stages.reduce((n, m) => n + m.w + 2, 0) + GAP_PX * stages.length + PIPE_GAP_PX;
+  const ctx = st.measure;
+  ctx.font = `${CAPTION_PX}px ${st.fontFamily}`;
+  // Width of one pipeline's line at cell size c: each stage is as wide as its map or its
+  // caption, whichever is wider.
+  const lineWidth = (rowMaps, c) => {
+    let total = PIPE_GAP_PX;
+    for (const m of rowMaps) {
+      if (m.el.dataset.which !== "original") continue;
+      m.captionWidth ??= ctx.measureText(m.stage.label).width + 4;
+      total += Math.max(m.w * (c + 1) + 1, m.captionWidth) + GAP_PX;
     }
-    return Math.floor((avail - fixed) / Math.max(cols, 1));
+    return total;
+  };
+  const largest = (rows) => {
+    for (let c = MAX_CELL_PX; c > MIN_CELL_PX; c--) {
+      if (rows.reduce((n, r) => n + lineWidth(r, c), 0) <= avail) return c;
+    }
+    return MIN_CELL_PX;
   };
   const fits = (widest, c) => c >= FONT_PX + 4 && c - 2 * PAD_PX >= Math.ceil(widest);
-  let cell = Math.min(MAX_CELL_PX, need(st.rows));
+  let cell = largest(st.rows);
   const side = st.rows.length > 1 && cell >= MIN_SIDE_CELL_PX &&
     (!P.show_values || st.maps.every((m) => fits(m.widest, cell)));
-  if (!side) cell = Math.min(MAX_CELL_PX, ...st.rows.map((r) => need([r])));
+  if (!side) cell = Math.min(MAX_CELL_PX, ...st.rows.map((r) => largest([r])));
   st.pipes.classList.toggle("pvx-side", side);
-  // The input and its shift share a line with the sentences.
-  cell = Math.min(cell, Math.floor((avail - 300) / (2 * P.width + 4)));
+  // The input and its shift share a line (the sentences go beside them or below).
+  cell = Math.min(cell, Math.floor((avail - 40) / (2 * P.width + 2)) - 1);
   cell = Math.max(MIN_CELL_PX, Math.min(MAX_CELL_PX, cell));
-  st.root.style.setProperty("--cell", cell + "px");
+  st.cell = cell;
+  for (const m of [st.inputMap, st.shiftMap, ...st.maps]) fitCanvas(m, cell);
   let hidden = 0, total = 0;
   for (const m of [st.inputMap, st.shiftMap, ...st.maps]) {
     m.numbers = P.show_values && fits(m === st.inputMap || m === st.shiftMap ? st.inputWidest : m.widest, cell);
     m.el.classList.toggle("pvx-novals", !m.numbers);
+    m.el.dataset.numbers = m.numbers ? "1" : "0";
     m.last = null;
     total += 1;
     if (P.show_values && !m.numbers) hidden += 1;
@@ -331,7 +356,7 @@ function layout(st) {
 function rowsJson(values, shape) {
   if (!shape.length) return JSON.stringify(values[0]);
   const [h, w] = shape, rows = [];
-  for (let r = 0; r < h; r++) rows.push(Array.prototype.slice.call(values, r * w, (r + 1) * w));
+  for (let r = 0; r < h; r++) rows.push(Array.from(values.slice(r * w, (r + 1) * w)));
   return JSON.stringify(rows);
 }
 
@@ -341,22 +366,61 @@ function mask(st, id, cells) {
   return m;
 }
 
-// Repaint one map; only cells whose value, mark or ink changed are touched.
-function paint(st, map, values, changed, json) {
-  const n = map.cells.length;
-  const last = map.last || (map.last = { v: new Array(n).fill(NaN), c: new Uint8Array(n).fill(2) });
+// Repaint one map; only cells whose value or mark changed are drawn again.
+function paint(st, map, values, changed, json, changedJson) {
+  const { ctx, n, w, cell } = map;
+  let last = map.last;
+  if (!last) {
+    last = map.last = { v: new Array(n).fill(NaN), c: new Uint8Array(n).fill(2), f: -1 };
+    ctx.setTransform(map.ratio, 0, 0, map.ratio, 0, 0);
+    ctx.fillStyle = GRID_COLOUR;
+    ctx.fillRect(0, 0, map.w * (cell + 1) + 1, map.h * (cell + 1) + 1);
+  }
+  ctx.font = `${FONT_PX}px ${st.fontFamily}`;
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  const focus = map === st.inputMap && st.focused ? st.focus ?? -1 : -1;
   for (let i = 0; i < n; i++) {
     const v = values[i], c = changed ? changed[i] : 0;
-    if (last.v[i] === v && last.c[i] === c) continue;
-    const cell = map.cells[i], look = st.scale(v);
-    cell.style.backgroundColor = look.bg;
-    cell.className = "pvx-c" + (look.dark ? " dk" : "") + (c ? " chg" : "") +
-      (map === st.inputMap && i === st.focus ? " focus" : "");
-    cell.textContent = map.numbers ? st.format(v) : "";
+    const f = i === focus || i === last.f;
+    if (last.v[i] === v && last.c[i] === c && !f) continue;
+    const x = (i % w) * (cell + 1) + 1, y = Math.floor(i / w) * (cell + 1) + 1;
+    const look = st.scale(v), ink = look.dark ? "#fff" : "#111";
+    ctx.fillStyle = look.bg;
+    ctx.fillRect(x, y, cell, cell);
+    if (c) {
+      // Changed: a thick outline and a corner triangle in the cell's ink (black or white,
+      // whichever contrasts more: >= 4.5:1), so colour is never the only cue.
+      // Thinner on small cells, so the mark stays inside the padding and off the number.
+      const mark = cell < 24 ? 2 : MARK_PX;
+      ctx.strokeStyle = ink;
+      ctx.lineWidth = mark;
+      ctx.strokeRect(x + mark / 2, y + mark / 2, cell - mark, cell - mark);
+      const t = Math.max(4, Math.round(cell * 0.25));
+      ctx.fillStyle = ink;
+      ctx.beginPath();
+      ctx.moveTo(x + cell - t, y);
+      ctx.lineTo(x + cell, y);
+      ctx.lineTo(x + cell, y + t);
+      ctx.fill();
+    }
+    if (i === focus) {
+      ctx.strokeStyle = FOCUS_COLOUR;
+      ctx.lineWidth = 3;
+      ctx.setLineDash([4, 3]);
+      ctx.strokeRect(x + 1.5, y + 1.5, cell - 3, cell - 3);
+      ctx.setLineDash([]);
+    }
+    if (map.numbers) {
+      ctx.fillStyle = ink;
+      ctx.fillText(st.format(v), x + cell / 2, y + cell / 2 + 0.5);
+    }
     last.v[i] = v;
     last.c[i] = c;
   }
+  last.f = focus;
   map.el.dataset.values = json;
+  if (changedJson !== undefined) map.el.dataset.changed = changedJson;
 }
 
 function bankJson(st, id, shape) {
@@ -367,9 +431,15 @@ function bankJson(st, id, shape) {
 
 function drawStage(st, map, stage, which, mode, k) {
   const id = which === "original" ? stage.original : stage.shifted[mode][k];
-  const cells = map.cells.length;
-  const changed = which === "original" ? null : mask(st, stage.changed[mode][k], cells);
-  paint(st, map, st.P.maps[id], changed, bankJson(st, id, stage.shape));
+  if (which === "original") {
+    paint(st, map, st.P.maps[id], null, bankJson(st, id, stage.shape));
+    return;
+  }
+  const maskId = stage.changed[mode][k];
+  const changed = mask(st, maskId, map.n);
+  let text = st.jsonCache.get("m" + maskId);
+  if (text === undefined) st.jsonCache.set("m" + maskId, (text = rowsJson(changed, stage.shape)));
+  paint(st, map, st.P.maps[id], changed, bankJson(st, id, stage.shape), text);
 }
 
 function localInput(st) {
@@ -380,8 +450,6 @@ function localInput(st) {
 
 function drawInput(st) {
   const values = localInput(st);
-  st.inputMap.last = st.inputMap.last && st.focusDirty ? null : st.inputMap.last;
-  st.focusDirty = false;
   paint(st, st.inputMap, values, null, rowsJson(values, [st.P.height, st.P.width]));
   st.inputMap.el.dataset.pending = String(st.pending.length);
   st.status.textContent = st.pending.length
@@ -429,6 +497,7 @@ function finish(st, t0, why) {
   ds.drawMs = (performance.now() - t0).toFixed(2);
   ds.draws = String((+ds.draws || 0) + 1);
   ds.lastDraw = why;
+  ds.fontPx = String(FONT_PX);
   ds.ack = String(st.ack);
 }
 
@@ -547,7 +616,6 @@ function wirePainting(st) {
     st.stroke = { value, last: index };
     grid.setPointerCapture?.(event.pointerId);
     st.focus = index;
-    st.focusDirty = true;
     setCell(st, index, value);
   });
   grid.addEventListener("pointermove", (event) => {
@@ -562,6 +630,13 @@ function wirePainting(st) {
     st.stroke = null;
     flushSoon(st);
   };
+  // The focus cell shows only while the grid has the keyboard focus.
+  const refocus = (on) => () => {
+    st.focused = on;
+    if (st.P) drawInput(st);
+  };
+  grid.addEventListener("focus", refocus(true));
+  grid.addEventListener("blur", refocus(false));
   grid.addEventListener("pointerup", end);
   grid.addEventListener("pointercancel", end);
   grid.addEventListener("keydown", (event) => {
@@ -574,13 +649,11 @@ function wirePainting(st) {
       r = Math.max(0, Math.min(h - 1, r + dr));
       c = Math.max(0, Math.min(w - 1, c + dc));
       st.focus = r * w + c;
-      st.focusDirty = true;
-      drawInput(st);
+        drawInput(st);
     } else if (event.key === " " || event.key === "Enter") {
       const index = st.focus ?? 0;
       st.focus = index;
-      st.focusDirty = true;
-      setCell(st, index, localInput(st)[index] !== 0 ? 0 : 1);
+        setCell(st, index, localInput(st)[index] !== 0 ? 0 : 1);
       flushSoon(st);
     } else {
       return;
