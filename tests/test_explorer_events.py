@@ -165,3 +165,14 @@ def test_an_event_without_a_batch_changes_nothing():
     x = np.ones((2, 2))
     assert apply_edits(x, ExplorerEvent(dx=1, dy=0, mode="zero"), 7) == (x, 7, 0)
     assert apply_edits(x, None, 7) == (x, 7, 0)
+
+
+def test_the_library_modules_never_import_streamlit():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, poolviz.render.explorer, poolviz.view.explorer_events; "
+        "assert 'streamlit' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

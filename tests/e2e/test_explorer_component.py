@@ -329,7 +329,31 @@ def test_malformed_messages_are_ignored(hpage, harness):
     wait_for_state(hpage, lambda s: s["ack"] == 1 and s["pattern"][0][0] == 1)
 
 
-def test_js_format_matches_the_servers_format_value(page):
+def test_the_offline_page_draws_with_no_server_and_is_read_only(context, tmp_path):
+    from poolviz.render.explorer import explorer_data, offline_html
+
+    x = make_preset("book")
+    data = explorer_data(x, PIPELINES, ("zero", "wrap"), 2)
+    css = (ASSETS / "explorer.css").read_text(encoding="utf-8")
+    html = offline_html(data, (ASSETS / "explorer.js").read_text(encoding="utf-8"), css)
+    path = tmp_path / "explorer.html"
+    path.write_text(html, encoding="utf-8")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(path.as_uri())
+    page.wait_for_selector(".pvx[data-draws]")
+    page.locator('.pvx-mode input[value="wrap"]').check()
+    move_range(page, "dx", 2)
+    check_maps(drawn_maps(page), x, 2, 0, "wrap")
+    before = input_values(page)
+    page.mouse.click(*cell_centre(page, 0, 0))
+    np.testing.assert_array_equal(input_values(page), before)  # painting is off offline
+    assert errors == []
+
+
+def test_js_format_matches_the_servers_format_value(context):
+    page = context.new_page()
     js = (ASSETS / "explorer.js").read_text(encoding="utf-8")
     values = [
         0,

@@ -22,7 +22,8 @@ const REPORT_DELAY_MS = 250; // shift report after the last change (key repeat, 
 const FLUSH_DELAY_MS = 25; // paint batch after the last click (a drag sends on release)
 const RETRY_MS = 1500; // resend unacknowledged edits after this long without an ack
 const MAX_RETRIES = 8;
-const FONT_PX = 12; // cell numbers: at least 11 px, never smaller
+const FONT_PX = 12; // cell numbers; 11px on small cells, never smaller
+const MIN_FONT_PX = 11;
 const PAD_PX = 3; // per side, so neighbouring numbers never touch
 const MIN_CELL_PX = 8;
 const MAX_CELL_PX = 44;
@@ -325,7 +326,11 @@ function layout(st) {
     }
     return MIN_CELL_PX;
   };
-  const fits = (widest, c) => c >= FONT_PX + 4 && c - 2 * PAD_PX >= Math.ceil(widest);
+  // Numbers at 12px, or 11px (never less) on cells too small for 12px ones; widths were
+  // measured at FONT_PX.
+  const font = (c) => (c >= FONT_PX + 6 ? FONT_PX : MIN_FONT_PX);
+  const fits = (widest, c) =>
+    c >= font(c) + 4 && c - 2 * PAD_PX >= Math.ceil((widest * font(c)) / FONT_PX);
   let cell = largest(st.rows);
   const side = st.rows.length > 1 && cell >= MIN_SIDE_CELL_PX &&
     (!P.show_values || st.maps.every((m) => fits(m.widest, cell)));
@@ -335,6 +340,7 @@ function layout(st) {
   cell = Math.min(cell, Math.floor((avail - 40) / (2 * P.width + 2)) - 1);
   cell = Math.max(MIN_CELL_PX, Math.min(MAX_CELL_PX, cell));
   st.cell = cell;
+  st.fontPx = font(cell);
   for (const m of [st.inputMap, st.shiftMap, ...st.maps]) fitCanvas(m, cell);
   let hidden = 0, total = 0;
   for (const m of [st.inputMap, st.shiftMap, ...st.maps]) {
@@ -347,7 +353,7 @@ function layout(st) {
   }
   st.hiddenNote = hidden
     ? `Numbers hidden in ${hidden} of ${total} maps: their ${cell}px cells are too small to ` +
-      `print every number at ${FONT_PX}px. Widen the window or use a smaller pattern to read them.`
+      `print every number at ${MIN_FONT_PX}px or more. Widen the window or use a smaller pattern to read them.`
     : "";
 }
 
@@ -376,7 +382,7 @@ function paint(st, map, values, changed, json, changedJson) {
     ctx.fillStyle = GRID_COLOUR;
     ctx.fillRect(0, 0, map.w * (cell + 1) + 1, map.h * (cell + 1) + 1);
   }
-  ctx.font = `${FONT_PX}px ${st.fontFamily}`;
+  ctx.font = `${st.fontPx}px ${st.fontFamily}`;
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
   const focus = map === st.inputMap && st.focused ? st.focus ?? -1 : -1;
@@ -497,7 +503,7 @@ function finish(st, t0, why) {
   ds.drawMs = (performance.now() - t0).toFixed(2);
   ds.draws = String((+ds.draws || 0) + 1);
   ds.lastDraw = why;
-  ds.fontPx = String(FONT_PX);
+  ds.fontPx = String(st.fontPx);
   ds.ack = String(st.ack);
 }
 
