@@ -391,13 +391,14 @@ def fit_explorer_data(
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
         raise PoolvizError(f"`max_bytes` must be a positive integer; got {max_bytes!r}")
 
-    def build(r: int) -> dict:
-        return explorer_data(x, pipelines, modes, r, sentences, show_values)
+    def build(r: int, said: Sentences | None = sentences) -> dict:
+        return explorer_data(x, pipelines, modes, r, said, show_values)
 
     # Bytes per shift grow with the radius (far shifts make more maps distinct), so the
-    # guess from a probe at radius 2 gets a 25 % margin, then is checked by measuring.
+    # guess from a probe at radius 2 gets a 25 % margin, then is checked by measuring. The
+    # probe skips the sentences (most of the build time, a few % of the bytes).
     probe_radius = min(wanted, 2)
-    probe = build(probe_radius)
+    probe = build(probe_radius, None)
     per_shift = payload_bytes(probe) / (2 * probe_radius + 1) ** 2 * GROWTH_MARGIN
     radius = wanted
     while radius > probe_radius and per_shift * (2 * radius + 1) ** 2 > max_bytes:
@@ -407,6 +408,7 @@ def fit_explorer_data(
         if payload_bytes(data) <= max_bytes:
             return data
         radius -= 1
+    probe = build(radius)
     while radius > 0 and payload_bytes(probe) > max_bytes:
         radius -= 1
         probe = build(radius)
