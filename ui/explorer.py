@@ -5,7 +5,7 @@ pattern and settings); the component's JS and CSS are the files in ``render/asse
 What the browser sends back is validated by :mod:`poolviz.view.explorer_events` before
 anything uses it.
 
-Call sequence on a page (see the module's README section in the report)::
+Call sequence on a page::
 
     view = explorer_view(pattern_tuple, settings)            # cached: one build per input
     event = draw_explorer(view, key="explorer", ack=ss.explorer_ack,
