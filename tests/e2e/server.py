@@ -97,8 +97,11 @@ class AppServer:
                 self.proc.wait(timeout=STOP_TIMEOUT_S)
 
 
-def start_app(timeout: float = HEALTH_TIMEOUT_S, log_dir: str | None = None) -> AppServer:
-    """Start the app on a free port and wait (bounded) until ``/_stcore/health`` says ok."""
+def start_app(
+    timeout: float = HEALTH_TIMEOUT_S, log_dir: str | None = None, script: str = "app.py"
+) -> AppServer:
+    """Start ``script`` (the app by default; a path relative to the repository root) on a
+    free port and wait (bounded) until ``/_stcore/health`` says ok."""
     port = free_port()
     fd, log_name = tempfile.mkstemp(prefix="poolviz-streamlit-", suffix=".log", dir=log_dir)
     log_path = Path(log_name)
@@ -109,7 +112,7 @@ def start_app(timeout: float = HEALTH_TIMEOUT_S, log_dir: str | None = None) -> 
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                script,
                 "--server.address",
                 "127.0.0.1",
                 "--server.port",

@@ -1,0 +1,448 @@
+"""Everything the Explore view's browser component draws, for every shift, as one JSON payload.
+
+The component (``render/assets/explorer.js``) redraws the maps, the shifted input and the
+sentences in the browser while the user scrubs the shift, so the server computes them all
+at once: every shift ``(dy, dx)`` in ``[-radius, radius]²`` and every edge mode, through
+ONE :func:`~poolviz.core.ops.shift_stack` and ONE :func:`~poolviz.core.pipeline.run_pipeline`
+call per pipeline, with the changed cells marked by the one rule,
+:func:`~poolviz.core.invariance.changed_mask`.
+
+The payload is compact: every distinct map is stored once in a bank (``maps``; a max-pool
+map that the shift leaves unchanged is one entry, not hundreds), every distinct changed
+mask once (``masks``, packed bits in base64), every distinct sentence once (``texts``);
+stages refer to them by index. See :data:`PAYLOAD_KEYS` and :func:`explorer_data`.
+
+Examples
+--------
+>>> from poolviz.core.patterns import make_preset
+>>> from poolviz.lessons.comparison import standard_pipelines
+>>> data = explorer_data(make_preset("book"), standard_pipelines(((1.0,),)), "zero", 1)
+>>> data["radius"], data["modes"], len(data["shifts"])
+(1, ['zero'], 9)
+>>> stage = data["pipelines"][0]["stages"][1]
+>>> stage["label"], stage["shape"]
+('max-pool 2×2 /2', [4, 4])
+>>> k = data["shifts"].index([0, 1])  # one pixel right
+>>> data["maps"][stage["shifted"]["zero"][k]] == data["maps"][stage["original"]]
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from poolviz.core.checks import PoolvizError
+from poolviz.core.invariance import changed_mask
+from poolviz.core.ops import SHIFT_MODES, shift_stack
+from poolviz.core.pipeline import Layer, check_grid, run_pipeline
+
+__all__ = [
+    "MAX_RADIUS",
+    "MAX_PAYLOAD_BYTES",
+    "PAYLOAD_VERSION",
+    "PAYLOAD_KEYS",
+    "explorer_data",
+    "fit_explorer_data",
+    "payload_json",
+    "payload_bytes",
+    "shift_index",
+    "decode_mask",
+    "offline_html",
+]
+
+MAX_RADIUS = 8  # the URL's dx, dy range (view.state): -8..8
+MAX_PAYLOAD_BYTES = 1_000_000  # what one view may ship to the browser (compact JSON)
+PAYLOAD_VERSION = 1
+GROWTH_MARGIN = 1.25  # see fit_explorer_data
+DECIMALS = 6  # the cells print at most 2 decimals; 6 keep sums and tests exact enough
+
+# The top-level keys of explorer_data's result, the component's data contract.
+PAYLOAD_KEYS = (
+    "version",  # PAYLOAD_VERSION
+    "height",  # pattern rows
+    "width",  # pattern columns
+    "radius",  # shifts cover [-radius, radius]² for dx and dy
+    "modes",  # the edge modes computed, e.g. ["zero", "wrap"]
+    "shifts",  # [[dy, dx], ...] row-major over dy then dx: index k of every per-shift list
+    "range",  # {"lo", "hi", "diverging"}: ONE colour scale for every map, shift and mode
+    "show_values",  # draw the numbers in the cells
+    "maps",  # bank: every distinct map once, as a flat row-major list of numbers
+    "masks",  # bank: every distinct changed mask once, packed bits (np.packbits) in base64
+    "input",  # the pattern: a stage (see below), label "input"
+    "pipelines",  # [{"name", "error", "stages": [stage, ...]}], the input stage left out
+    "texts",  # bank: every distinct sentence once
+    "sentences",  # {mode: [[text index, ...] per shift]}, or None
+)
+# A stage: {"label", "shape": [h, w] or [] after a global pool, "original": map index,
+#           "shifted": {mode: [map index per shift]}, "changed": {mode: [mask index per shift]}}
+
+Sentences = Callable[[Mapping[str, Any], int, int, str], list[str]]
+
+
+class _Bank:
+    """Distinct items in first-seen order; ``add`` returns an item's index."""
+
+    def __init__(self) -> None:
+        self.items: list = []
+        self._index: dict = {}
+
+    def add(self, key, make: Callable[[], Any]) -> int:
+        index = self._index.get(key)
+        if index is None:
+            index = self._index[key] = len(self.items)
+            self.items.append(make())
+        return index
+
+
+def _check_args(x, mode, radius) -> tuple[np.ndarray, tuple[str, ...], int]:
+    x = check_grid(x)
+    if x.ndim != 2:
+        raise PoolvizError(f"`x` must be a single (H, W) pattern; got shape {x.shape}")
+    modes = (mode,) if isinstance(mode, str) else tuple(mode)
+    if not modes or any(m not in SHIFT_MODES for m in modes) or len(set(modes)) != len(modes):
+        raise PoolvizError(
+            f"`mode` must be one of {', '.join(SHIFT_MODES)} or a sequence of distinct ones; "
+            f"got {mode!r}"
+        )
+    if isinstance(radius, bool) or not isinstance(radius, (int, np.integer)):
+        raise PoolvizError(f"`radius` must be an integer from 0 to {MAX_RADIUS}; got {radius!r}")
+    if not 0 <= radius <= MAX_RADIUS:
+        raise PoolvizError(f"`radius` must be from 0 to {MAX_RADIUS}; got {radius}")
+    return x, modes, int(radius)
+
+
+def _grid_shifts(radius: int) -> np.ndarray:
+    steps = np.arange(-radius, radius + 1)
+    grid_y, grid_x = np.meshgrid(steps, steps, indexing="ij")
+    return np.stack([grid_y.ravel(), grid_x.ravel()], axis=1)
+
+
+def shift_index(dx: int, dy: int, radius: int) -> int:
+    """Index of shift ``(dy, dx)`` in the payload's per-shift lists.
+
+    >>> shift_index(0, 0, 1), shift_index(1, -1, 1)
+    (4, 2)
+    """
+    return (dy + radius) * (2 * radius + 1) + (dx + radius)
+
+
+def _flat(a: np.ndarray) -> list:
+    # Integral maps ship as ints ("1", not "1.0"); +0.0 turns -0.0 into 0.
+    flat = np.round(a.ravel(), DECIMALS) + 0.0
+    if np.all(flat == np.rint(flat)) and np.all(np.abs(flat) < 2**53):
+        return flat.astype(np.int64).tolist()
+    return flat.tolist()
+
+
+def _mask_text(mask: np.ndarray) -> str:
+    return base64.b64encode(np.packbits(mask.ravel()).tobytes()).decode("ascii")
+
+
+def decode_mask(text: str, cells: int) -> np.ndarray:
+    """Unpack a mask of the ``masks`` bank back to a flat bool array of ``cells`` cells.
+
+    >>> decode_mask(_mask_text(np.array([True, False, True])), 3).tolist()
+    [True, False, True]
+    """
+    bits = np.unpackbits(np.frombuffer(base64.b64decode(text), dtype=np.uint8))
+    return bits[:cells].astype(bool)
+
+
+class _Encoder:
+    """Fills the map and mask banks; keys are exact bytes after rounding, so equal maps
+    (to the shipped precision) share one entry."""
+
+    def __init__(self) -> None:
+        self.maps = _Bank()
+        self.masks = _Bank()
+
+    def map_ids(self, stack: np.ndarray) -> list[int]:
+        rounded = np.round(stack, DECIMALS) + 0.0
+        return [self.maps.add((m.shape, m.tobytes()), lambda m=m: _flat(m)) for m in rounded]
+
+    def mask_ids(self, stack: np.ndarray) -> list[int]:
+        return [
+            self.masks.add((m.shape, np.packbits(m.ravel()).tobytes()), lambda m=m: _mask_text(m))
+            for m in stack
+        ]
+
+    def stage(self, label: str, maps: Mapping[str, np.ndarray], original: np.ndarray) -> dict:
+        """One stage: ``maps[mode]`` stacks the shifted maps, shape ``(S, *original.shape)``."""
+        entry = {
+            "label": label,
+            "shape": list(original.shape),
+            "original": self.map_ids(original[None])[0],
+            "shifted": {},
+            "changed": {},
+        }
+        for mode, stack in maps.items():
+            entry["shifted"][mode] = self.map_ids(stack)
+            entry["changed"][mode] = self.mask_ids(changed_mask(original, stack))
+        return entry
+
+
+def _run_stacked(pipelines, stacked):
+    """Each pipeline's stages on the whole stack, or its error (as ``compare`` reports it)."""
+    out = {}
+    for name, pipeline in pipelines.items():
+        try:
+            out[name] = run_pipeline(pipeline, stacked)
+        except PoolvizError as error:
+            out[name] = str(error)
+    return out
+
+
+def _runs_for(results, pipelines, index: int, lead: int):
+    """PipelineRun objects for one shift: stack row 0 is the original, ``lead + index``
+    that shift (``lead`` rows before this mode's block)."""
+    from poolviz.lessons.comparison import PipelineRun  # noqa: PLC0415 — see below
+
+    # render sits above lessons, so this import is allowed; it is local only because the
+    # payload without sentences needs no lessons at all.
+    runs = {}
+    for name, stages in results.items():
+        pipeline = pipelines[name]
+        if isinstance(stages, str):
+            labels = tuple(layer.label for layer in pipeline)
+            runs[name] = PipelineRun(name, labels, (), (), stages, (None, *pipeline))
+            continue
+        runs[name] = PipelineRun(
+            name,
+            tuple(s.label for s in stages),
+            tuple(s.maps[0] for s in stages),
+            tuple(s.maps[lead + index] for s in stages),
+            layers=tuple(s.layer for s in stages),
+        )
+    return runs
+
+
+def explorer_data(
+    x: np.ndarray,
+    pipelines: Mapping[str, tuple[Layer, ...]],
+    mode: str | Sequence[str] = SHIFT_MODES,
+    radius: int = 4,
+    sentences: Sentences | None = None,
+    show_values: bool = True,
+) -> dict:
+    """All shifts of ``x`` in ``[-radius, radius]²`` through every pipeline, JSON-ready.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W), 4 <= H, W <= 64
+        The pattern.
+    pipelines : mapping of name -> tuple of layers
+        As :func:`poolviz.lessons.comparison.standard_pipelines` returns them.
+    mode : {"zero", "wrap"} or a sequence of them, default both
+        The edge modes to compute; the component switches between them with no round trip.
+    radius : int, 0 <= radius <= MAX_RADIUS
+        Shifts ``dx`` and ``dy`` each cover ``-radius .. radius``.
+    sentences : callable, optional
+        ``sentences(runs, dx, dy, mode) -> list[str]`` with ``runs`` a mapping of pipeline
+        name -> :class:`~poolviz.lessons.comparison.PipelineRun` for that shift (what
+        :func:`~poolviz.lessons.narrative.explain_comparison` takes). ``None``: no sentences.
+    show_values : bool
+        Whether the component prints the numbers in the cells.
+
+    Returns
+    -------
+    dict
+        Keys :data:`PAYLOAD_KEYS`. Every per-shift list has ``(2 radius + 1)²`` entries in
+        the order of ``shifts``. A pipeline that cannot run on ``x`` has ``error`` set and
+        no stages.
+
+    Raises
+    ------
+    ValueError
+        (:class:`~poolviz.core.checks.PoolvizError`) naming the bad argument, its value and
+        the allowed range.
+
+    Notes
+    -----
+    One stack of ``1 + M S`` inputs (the original, then every shift for each of the ``M``
+    modes) goes through each pipeline once: cost and memory grow with ``M S`` times the
+    cells of all stages. Use :func:`fit_explorer_data` to pick the radius that stays within
+    :data:`MAX_PAYLOAD_BYTES`.
+
+    Examples
+    --------
+    >>> from poolviz.core.patterns import make_preset
+    >>> from poolviz.lessons.comparison import standard_pipelines
+    >>> data = explorer_data(make_preset("book", 4, 4), standard_pipelines(((1.0,),)),
+    ...                      ("zero", "wrap"), radius=2)
+    >>> data["range"], len(data["input"]["shifted"]["wrap"])
+    ({'lo': 0, 'hi': 2, 'diverging': False}, 25)
+    >>> explorer_data(make_preset("book"), {}, "edge", 1)
+    Traceback (most recent call last):
+    ...
+    poolviz.core.checks.PoolvizError: `mode` must be one of zero, wrap or a sequence of distinct ones; got 'edge'
+    >>> explorer_data(make_preset("book"), {}, "zero", 9)
+    Traceback (most recent call last):
+    ...
+    poolviz.core.checks.PoolvizError: `radius` must be from 0 to 8; got 9
+    """
+    # -- checks
+    x, modes, radius = _check_args(x, mode, radius)
+    if sentences is not None and not callable(sentences):
+        raise PoolvizError(f"`sentences` must be a callable or None; got {sentences!r}")
+
+    # -- one stack: the original, then every shift of every mode; one run per pipeline
+    shifts = _grid_shifts(radius)
+    n = len(shifts)
+    stacked = np.concatenate([x[None]] + [shift_stack(x, shifts, m) for m in modes], axis=0)
+    results = _run_stacked(pipelines, stacked)
+
+    def blocks(maps: np.ndarray) -> dict[str, np.ndarray]:
+        return {m: maps[1 + i * n : 1 + (i + 1) * n] for i, m in enumerate(modes)}
+
+    # -- encode: banks of distinct maps, masks and sentences
+    enc = _Encoder()
+    out_pipelines = []
+    lo = hi = 0.0
+    lo, hi = min(lo, float(stacked.min())), max(hi, float(stacked.max()))
+    for name, stages in results.items():
+        if isinstance(stages, str):
+            out_pipelines.append({"name": name, "error": stages, "stages": []})
+            continue
+        entry = {"name": name, "error": None, "stages": []}
+        for stage in stages[1:]:  # the input is shared: shipped once as "input"
+            lo = min(lo, float(np.min(stage.maps)))
+            hi = max(hi, float(np.max(stage.maps)))
+            entry["stages"].append(enc.stage(stage.label, blocks(stage.maps), stage.maps[0]))
+        out_pipelines.append(entry)
+    input_stage = enc.stage("input", blocks(stacked), x)
+
+    texts = _Bank()
+    said = None
+    if sentences is not None:
+        said = {}
+        for i, m in enumerate(modes):
+            said[m] = []
+            for k, (dy, dx) in enumerate(shifts.tolist()):
+                lines = sentences(_runs_for(results, pipelines, k, 1 + i * n), dx, dy, m)
+                said[m].append([texts.add(t, lambda t=t: str(t)) for t in lines])
+
+    lo, hi = _nice(lo), _nice(hi)
+    return {
+        "version": PAYLOAD_VERSION,
+        "height": int(x.shape[0]),
+        "width": int(x.shape[1]),
+        "radius": radius,
+        "modes": list(modes),
+        "shifts": shifts.tolist(),
+        "range": {"lo": lo, "hi": hi, "diverging": lo < 0},
+        "show_values": bool(show_values),
+        "maps": enc.maps.items,
+        "masks": enc.masks.items,
+        "input": input_stage,
+        "pipelines": out_pipelines,
+        "texts": texts.items,
+        "sentences": said,
+    }
+
+
+def _nice(v: float) -> int | float:
+    v = round(v, DECIMALS) + 0.0
+    return int(v) if v.is_integer() else v
+
+
+def payload_json(data: dict) -> str:
+    """The compact JSON the component receives (no spaces; ``<`` escaped so the text is
+    inert even inside an HTML script element).
+
+    >>> payload_json({"a": [1, 2], "b": "</script>"})
+    '{"a":[1,2],"b":"\\\\u003c/script>"}'
+    """
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
+
+
+def payload_bytes(data: dict) -> int:
+    """Bytes of :func:`payload_json` as UTF-8: what one view ships."""
+    return len(payload_json(data).encode("utf-8"))
+
+
+def fit_explorer_data(
+    x: np.ndarray,
+    pipelines: Mapping[str, tuple[Layer, ...]],
+    mode: str | Sequence[str] = SHIFT_MODES,
+    wanted: int = MAX_RADIUS,
+    sentences: Sentences | None = None,
+    show_values: bool = True,
+    max_bytes: int = MAX_PAYLOAD_BYTES,
+) -> dict:
+    """:func:`explorer_data` at the largest radius <= ``wanted`` that ships <= ``max_bytes``.
+
+    The size depends on how many maps are distinct, which only running tells, so a probe
+    at radius 2 gives bytes per shift; the guess from it is checked by measuring and
+    lowered until it fits (usually two runs in all). Radius 0 is returned even if larger.
+
+    >>> from poolviz.core.patterns import make_preset
+    >>> from poolviz.lessons.comparison import standard_pipelines
+    >>> x = make_preset("random", 32, 32, seed=0)
+    >>> data = fit_explorer_data(x, standard_pipelines(((1.0,),)))
+    >>> payload_bytes(data) <= MAX_PAYLOAD_BYTES, data["radius"] >= 3
+    (True, True)
+    """
+    x, modes, wanted = _check_args(x, mode, wanted)
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
+        raise PoolvizError(f"`max_bytes` must be a positive integer; got {max_bytes!r}")
+
+    def build(r: int, said: Sentences | None = sentences) -> dict:
+        return explorer_data(x, pipelines, modes, r, said, show_values)
+
+    # Bytes per shift grow with the radius (far shifts make more maps distinct), so the
+    # guess from a probe at radius 2 gets a 25 % margin, then is checked by measuring. The
+    # probe skips the sentences (most of the build time, a few % of the bytes).
+    probe_radius = min(wanted, 2)
+    probe = build(probe_radius, None)
+    per_shift = payload_bytes(probe) / (2 * probe_radius + 1) ** 2 * GROWTH_MARGIN
+    radius = wanted
+    while radius > probe_radius and per_shift * (2 * radius + 1) ** 2 > max_bytes:
+        radius -= 1
+    while radius > probe_radius:
+        data = build(radius)
+        if payload_bytes(data) <= max_bytes:
+            return data
+        radius -= 1
+    probe = build(radius)
+    while radius > 0 and payload_bytes(probe) > max_bytes:
+        radius -= 1
+        probe = build(radius)
+    return probe
+
+
+def offline_html(data: dict, js: str, css: str, title: str = "poolviz") -> str:
+    """A self-contained page that runs the component with no server (an offline export).
+
+    The module text ``js`` (``render/assets/explorer.js``) is inlined as a module script
+    and its default export is called with a shim ``{data, parentElement, setStateValue,
+    setTriggerValue}`` whose setters do nothing; ``data["editable"]`` is false, so the
+    input grid is read-only (painting would need the server to recompute the maps). The
+    payload goes in as a JSON script element (``<`` escaped), never as HTML.
+
+    >>> page = offline_html({"a": "</script>"}, "export default function mount(c) {}", "")
+    >>> "</script><" in page.split("application/json")[1].split("</script>")[0]
+    False
+    """
+    config = {"payload": payload_json(data), "editable": False, "ack": 0, "shift": None}
+    text = json.dumps(config, separators=(",", ":")).replace("<", "\\u003c")
+    safe_title = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    boot = (
+        "\nconst __cfg = JSON.parse(document.getElementById('poolviz-explorer-data')"
+        ".textContent);\n"
+        "mount({data: __cfg, parentElement: document.getElementById('poolviz-explorer'),"
+        " setStateValue() {}, setTriggerValue() {}});\n"
+    )
+    if "function mount(" not in js:
+        raise PoolvizError("`js` must define `export default function mount(component)`")
+    return (
+        "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{safe_title}</title><style>{css}</style></head><body>"
+        "<div id='poolviz-explorer'></div>"
+        f"<script type='application/json' id='poolviz-explorer-data'>{text}</script>"
+        f"<script type='module'>{js}{boot}</script></body></html>\n"
+    )

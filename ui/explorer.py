@@ -1,0 +1,161 @@
+"""The Explore maps as one bidirectional component (``st.components.v2``): Streamlit glue.
+
+The payload comes from :func:`poolviz.render.explorer.fit_explorer_data` (cached here by
+pattern and settings); the component's JS and CSS are the files in ``render/assets``.
+What the browser sends back is validated by :mod:`poolviz.view.explorer_events` before
+anything uses it.
+
+Call sequence on a page::
+
+    view = explorer_view(pattern_tuple, settings)            # cached: one build per input
+    event = draw_explorer(view, key="explorer", ack=ss.explorer_ack,
+                          shift=(dx, dy, mode), rev=ss.shift_rev,
+                          on_edits=apply_painted, on_shift=store_shift)
+
+``on_edits(event)`` and ``on_shift(event)`` run as widget callbacks, before the script body
+of the run the browser caused, with a checked :class:`ExplorerEvent`; so the pattern and the
+``ack`` a run draws already include the edits it was sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from poolviz.core.ops import SHIFT_MODES
+from poolviz.lessons import narrative
+from poolviz.lessons.comparison import standard_pipelines
+from poolviz.render import explorer as render_explorer
+from poolviz.view.explorer_events import ExplorerEvent, validate_event
+
+__all__ = ["ExplorerView", "explorer_view", "draw_explorer", "COMPONENT_NAME"]
+
+COMPONENT_NAME = "poolviz_explorer"
+_ASSETS = Path(render_explorer.__file__).with_name("assets")
+_HTML = "<noscript>The maps need JavaScript.</noscript>"
+
+
+@dataclass(frozen=True)
+class ExplorerView:
+    """One view's payload (compact JSON text) and the sizes the browser's events are
+    checked against."""
+
+    payload: str
+    height: int
+    width: int
+    radius: int
+    modes: tuple[str, ...]
+    nbytes: int
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def explorer_view(
+    pattern: tuple[tuple[float, ...], ...],
+    settings,
+    modes: tuple[str, ...] = SHIFT_MODES,
+    wanted: int = render_explorer.MAX_RADIUS,
+    show_values: bool = True,
+) -> ExplorerView:
+    """Every shift within the largest radius that keeps the view under 1 MB, with the
+    sentences; cached by pattern, settings (a hashable LayerSettings or kernel), modes."""
+    import numpy as np  # noqa: PLC0415 — only the cache miss needs it
+
+    data = render_explorer.fit_explorer_data(
+        np.array(pattern, dtype=float),
+        standard_pipelines(settings),
+        modes,
+        wanted,
+        narrative.explain_comparison,
+        show_values,
+    )
+    text = render_explorer.payload_json(data)
+    return ExplorerView(
+        text, data["height"], data["width"], data["radius"], tuple(data["modes"]), len(text)
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def _component():
+    # Registered once per process: registering again under the same name logs a warning.
+    return st.components.v2.component(
+        COMPONENT_NAME,
+        html=_HTML,
+        css=(_ASSETS / "explorer.css").read_text(encoding="utf-8"),
+        js=(_ASSETS / "explorer.js").read_text(encoding="utf-8"),
+    )
+
+
+def _raw(key: str):
+    value = st.session_state.get(key)
+    if value is None:
+        return {}
+    try:  # a ComponentResult-like mapping; anything else counts as nothing sent
+        return {"shift": value.get("shift"), "edits": value.get("edits")}
+    except AttributeError:
+        return {}
+
+
+def draw_explorer(
+    view: ExplorerView,
+    key: str,
+    *,
+    ack: int = 0,
+    shift: tuple[int, int, str] = (0, 0, "zero"),
+    rev: int = 0,
+    editable: bool = True,
+    on_edits: Callable[[ExplorerEvent], None] | None = None,
+    on_shift: Callable[[ExplorerEvent], None] | None = None,
+) -> ExplorerEvent:
+    """Mount the component and return this run's checked event.
+
+    Parameters
+    ----------
+    view : ExplorerView
+        From :func:`explorer_view`.
+    key : str
+        The component's key (its state lives in ``st.session_state[key]``).
+    ack : int
+        The last edit sequence number the page applied: the component drops its local
+        copies of edits up to it.
+    shift : (dx, dy, mode)
+        The shift the server wants shown; the component takes it only when ``rev``
+        changes (a link, Back, a reset), so a rerun racing a drag never moves it back.
+    editable : bool
+        Whether the input grid takes painting.
+    on_edits, on_shift : callable, optional
+        Called with the checked event when the browser sent a valid edit batch / shift,
+        as widget callbacks (before the script body). Malformed messages call nothing.
+    """
+    dims = (view.height, view.width, view.radius)
+
+    def dispatch(handler, wanted: str) -> None:
+        event = validate_event(_raw(key), *dims)
+        if handler is None or event is None:
+            return
+        if (wanted == "edits" and event.seq is not None) or (wanted == "shift" and event.has_shift):
+            handler(event)
+
+    dx, dy, mode = shift
+    r = view.radius
+    data = {
+        "payload": view.payload,
+        "editable": bool(editable),
+        "ack": int(ack),
+        "shift": {
+            "dx": max(-r, min(r, int(dx))),
+            "dy": max(-r, min(r, int(dy))),
+            "mode": mode if mode in SHIFT_MODES else SHIFT_MODES[0],
+            "rev": int(rev),
+        },
+    }
+    result = _component()(
+        key=key,
+        data=data,
+        on_shift_change=lambda: dispatch(on_shift, "shift"),
+        on_edits_change=lambda: dispatch(on_edits, "edits"),
+    )
+    raw = {"shift": result.get("shift"), "edits": result.get("edits")}
+    return validate_event(raw, *dims) or ExplorerEvent()
