@@ -16,7 +16,7 @@ st.set_page_config(
 from app_pages import PAGES  # noqa: E402 — set_page_config must be the first Streamlit call
 from poolviz.core.text import markdown_escape  # noqa: E402
 from ui.lesson import draw_lesson  # noqa: E402
-from ui.panels import page_style  # noqa: E402
+from ui.panels import guarded, page_style  # noqa: E402
 from ui.session import current_view, draw_share, keep_alive, ss, start_session, sync_url  # noqa: E402
 from ui.sidebar import shift_controls, sidebar  # noqa: E402
 
@@ -44,7 +44,7 @@ def header() -> None:
 @st.fragment
 def main_area() -> None:
     keep_alive(*KEPT)  # widgets of closed tabs would otherwise lose their values
-    draw_lesson(current_view())
+    guarded("The lesson", draw_lesson, current_view())
     shift_controls()
     view = current_view()
     titles = [page.TITLE for page in PAGES.values()]

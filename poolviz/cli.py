@@ -1,4 +1,5 @@
-"""The command line: ``python -m poolviz export [QUERY] --format json|csv|png [-o FILE]``.
+"""The command line: ``python -m poolviz export [QUERY] --format json|csv|png [-o FILE]``,
+and ``python -m poolviz lab data|weights|predict|evaluate ...`` (:mod:`poolviz.lab.cli`).
 
 ``QUERY`` is the query string of a page link (``dx=2&pool=avg``), with or without the
 leading ``?``, or the whole link. The export is what the page's download buttons give for
@@ -57,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
         description="poolviz without a browser: export exactly what a page link shows.",
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands.add_parser(
+        "lab", help="the digits lab: data, weights, predict, evaluate (see: lab --help)",
+        add_help=False,
+    )
     export = commands.add_parser(
         "export",
         help="write a link's view as JSON, CSV or PNG, as the page's download buttons do",
@@ -95,6 +100,10 @@ def _export(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0, or 2 for unusable arguments)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["lab"]:  # the digits lab's own commands (poolviz.lab.cli)
+        from poolviz.lab.cli import main as lab_main
+
+        return lab_main(argv[1:])
     try:
         args = _parser().parse_args(argv)
         return _export(args)

@@ -9,7 +9,7 @@ from poolviz.core.invariance import changed_mask
 from poolviz.core.ops import shift
 from poolviz.core.patterns import make_preset
 from poolviz.lessons.comparison import compare, standard_pipelines
-from poolviz.lessons.narrative import explain_comparison
+from poolviz.lessons.sentences import explain as explain_comparison
 from poolviz.render.explorer import (
     MAX_PAYLOAD_BYTES,
     PAYLOAD_KEYS,

@@ -41,7 +41,15 @@ REVIEWED: dict[tuple[str, str], str] = {
         "canvas fillText only (test_scrub_page_* below)"
     ),
 }
-REVIEWED_COUNT = {("st.iframe", "html"): 1}
+REVIEWED[("st.html", 'f"<style>{_CSS.read_text(encoding=\'utf-8\')}</style>"')] = (
+    "the page's own CSS, read from ui/assets/page.css; no user data reaches it"
+)
+REVIEWED[("st.components.v2.component", "COMPONENT_NAME")] = (
+    "the Explore component: its html/css/js are the repository's files; data goes in only "
+    "through `data` as JSON, and explorer.js writes text with textContent or on canvases "
+    "(test_browser_scripts_insert_text_only)"
+)
+REVIEWED_COUNT = {("st.components.v2.component", "COMPONENT_NAME"): 1, ("st.iframe", "html"): 1, next(k for k in REVIEWED if k[0] == "st.html"): 1}
 
 _SINK_ATTRS = {"html", "iframe", "declare_component"}
 _JS_HTML_SINKS = (
@@ -186,17 +194,22 @@ def _script(html: str) -> str:
     return scripts[0]
 
 
+def _payload(html: str) -> dict:
+    found = re.findall(r'<script type="application/json" id="poolviz-data">(.*?)</script>', html, re.S)
+    assert len(found) == 1
+    assert "<" not in found[0]
+    return json.loads(found[0])
+
+
 def test_scrub_page_data_is_json_only_and_inert():
     data = _hostile_data()
     html = scrub.scrub_html(data, True, dx=1, dy=-1)
-    assert html.count("<script") == 1 and html.count("</script>") == 1  # only the page's own
+    # only the page's own two scripts: the JSON data element and the code
+    assert html.count("<script") == 2 and html.count("</script>") == 2
     assert "<!--" not in html and "<img" not in html
-    script = _script(html)
-    payload = re.search(r"^const DATA = (.*);$", script, flags=re.M).group(1)
-    assert "<" not in payload
-    assert json.loads(payload) == data  # the data round-trips exactly, placeholders and all
-    assert re.search(r"^const SHOW_VALUES = true;$", script, flags=re.M)
-    assert "DATA.dxs.indexOf(1)" in script and "DATA.dys.indexOf(-1)" in script
+    config = _payload(html)
+    assert config["data"] == data  # the data round-trips exactly, placeholders and all
+    assert (config["show_values"], config["dx"], config["dy"]) == (True, 1, -1)
 
 
 def test_scrub_page_numbers_are_numbers():
@@ -206,16 +219,23 @@ def test_scrub_page_numbers_are_numbers():
             scrub.scrub_html(empty, dx=bad)
         with pytest.raises(ValueError):
             scrub.scrub_html(empty, dy=bad)
-    assert "indexOf(1)" in scrub.scrub_html(empty, dx=1.9)  # int(): always a number
+    assert _payload(scrub.scrub_html(empty, dx=1.9))["dx"] == 1  # int(): always a number
 
 
-def test_scrub_page_script_inserts_text_only():
-    script = _script(scrub.scrub_html({"dys": [0], "dxs": [0], "pipelines": []}))
+ASSETS = REPO / "poolviz" / "render" / "assets"
+
+
+@pytest.mark.parametrize("name", ["scrub.js", "explorer.js"])
+def test_browser_scripts_insert_text_only(name):
+    script = (ASSETS / name).read_text(encoding="utf-8")
     for sink in _JS_HTML_SINKS:
         assert sink not in script, sink
     # every DOM write of a string is a textContent assignment
     writes = re.findall(r"\.(\w+)\s*=\s*(?!=)", script)
     dom_text_props = {w for w in writes if w in ("textContent", "innerText", "innerHTML", "src")}
-    assert dom_text_props == {"textContent"}
-    placeholders = set(re.findall(r"__[A-Z]+__", scrub._PAGE))
-    assert placeholders == {"__DATA__", "__SHOW__", "__DX__", "__DY__", "__TOL__"}
+    assert dom_text_props <= {"textContent"}
+
+
+def test_scrub_page_placeholders_are_the_files_and_the_data():
+    page = (ASSETS / "scrub.html").read_text(encoding="utf-8")
+    assert set(re.findall(r"__[A-Z]+__", page)) == {"__CSS__", "__JS__", "__DATA__"}

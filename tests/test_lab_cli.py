@@ -100,7 +100,7 @@ def test_messages_say_what_is_wrong(tmp_path, capsys) -> None:
 def test_module_entry_point(tmp_path) -> None:
     """The real process: exit status 2, one stderr line, no traceback."""
     p = subprocess.run(
-        [sys.executable, "-m", "poolviz.lab", "predict", "--arch", "x", "--input", "a.npz",
+        [sys.executable, "-m", "poolviz", "lab", "predict", "--arch", "x", "--input", "a.npz",
          "--out", "b.npz"],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )

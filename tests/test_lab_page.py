@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _page() -> None:
-    from app_pages import digits_lab
+    from app_pages import lab as digits_lab
 
     digits_lab.render()
 
@@ -84,7 +84,7 @@ def test_train_again_runs_in_the_background_and_reports(app: AppTest) -> None:
 
 def test_bad_selection_from_the_browser_is_ignored() -> None:
     sys.path.insert(0, str(ROOT))
-    from app_pages import digits_lab
+    from app_pages import lab as digits_lab
 
     class FakeState(dict):
         __getattr__ = dict.__getitem__

@@ -95,3 +95,10 @@ def test_finder_checks_its_pair_against_the_pipelines():
 def test_unknown_step_is_refused():
     with pytest.raises(ValueError, match="`number` must be a step from 1 to 6; got 7"):
         evidence(7, BOOK, IDENTITY, 0, 0, "zero", ("pool", "nopool"))
+
+
+@pytest.mark.parametrize("number", [s.number for s in STEPS])
+def test_a_view_the_steps_pipelines_cannot_run_gives_a_reason_not_a_crash(number):
+    big = LayerSettings(np.ones((5, 5)).tolist(), conv_stride=4)
+    e = evidence(number, np.ones((4, 5)), big, 1, 0, "zero", ("pool", "nopool"))
+    assert e.sentences and (not e.holds or number == 3)

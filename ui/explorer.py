@@ -26,8 +26,9 @@ from pathlib import Path
 import streamlit as st
 
 from poolviz.core.ops import SHIFT_MODES
-from poolviz.lessons import narrative
-from poolviz.lessons.comparison import standard_pipelines
+from poolviz.core.pipeline import LayerSettings
+from poolviz.lessons import pipelines, sentences
+from poolviz.lessons.pipelines import DEFAULT_PAIR
 from poolviz.render import explorer as render_explorer
 from poolviz.view.explorer_events import ExplorerEvent, validate_event
 
@@ -55,20 +56,22 @@ class ExplorerView:
 def explorer_view(
     pattern: tuple[tuple[float, ...], ...],
     settings,
+    names: tuple[str, ...] = DEFAULT_PAIR,
     modes: tuple[str, ...] = SHIFT_MODES,
     wanted: int = render_explorer.MAX_RADIUS,
     show_values: bool = True,
 ) -> ExplorerView:
     """Every shift within the largest radius that keeps the view under 1 MB, with the
-    sentences; cached by pattern, settings (a hashable LayerSettings or kernel), modes."""
+    sentences; cached by pattern, settings (a hashable LayerSettings or kernel), the two
+    pipelines' names (poolviz.lessons.pipelines) and the modes."""
     import numpy as np  # noqa: PLC0415 — only the cache miss needs it
 
     data = render_explorer.fit_explorer_data(
         np.array(pattern, dtype=float),
-        standard_pipelines(settings),
+        pipelines.selected(LayerSettings.of(settings), names),
         modes,
         wanted,
-        narrative.explain_comparison,
+        sentences.explain,
         show_values,
     )
     text = render_explorer.payload_json(data)

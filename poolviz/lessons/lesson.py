@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from poolviz.core.checks import PoolvizError
 from poolviz.core.costs import stage_costs
 from poolviz.core.invariance import changed_cells, sweep, sweep_shifts
 from poolviz.core.ops import shift
@@ -285,4 +286,7 @@ def evidence(
     """Step ``number``'s claim computed on this view (pattern, settings, shift, pipelines)."""
     if number not in _EVIDENCE:
         raise ValueError(f"`number` must be a step from 1 to {len(STEPS)}; got {number!r}")
-    return _EVIDENCE[number](np.asarray(x, dtype=float), settings, dx, dy, mode, tuple(names))
+    try:
+        return _EVIDENCE[number](np.asarray(x, dtype=float), settings, dx, dy, mode, tuple(names))
+    except PoolvizError as error:  # a setting the step's pipelines cannot run with
+        return Evidence(False, (f"This step's claim cannot be computed on this view: {error}",))

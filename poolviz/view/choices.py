@@ -30,6 +30,7 @@ TABS: Mapping[str, str] = {
     "book": "The book's example",
     "windows": "Sliding windows",
     "experiment": "The experiment",
+    "lab": "Digits lab",
 }
 POOL_TITLES: Mapping[str, str] = {
     "max": "max-pool",

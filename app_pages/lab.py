@@ -20,8 +20,10 @@ from poolviz.lab import figures, measures, nets
 from poolviz.lab.data import check_images, load_digits, shift_images
 from poolviz.lab.train import TrainConfig, train
 from poolviz.lab.weights import load_all
+from poolviz.view import choices
 
-TITLE = "Digits lab"
+KEY = "lab"
+TITLE = choices.TABS[KEY]
 ss = st.session_state
 R = measures.RADIUS
 
@@ -264,8 +266,9 @@ def _train_view() -> None:
                        + ", ".join(f"{a} ({p})" for a, p in ss.lab_retrained))
 
 
-def render() -> None:
-    """Draw the tab."""
+def render(view=None) -> None:
+    """Draw the tab. It has its own digits, nets and settings: the sidebar's pattern,
+    filter and pooling do not apply here (the caption says so)."""
     _init_state()
     st.header("Digits lab: does pooling matter in a trained network?")
     st.markdown(
@@ -274,6 +277,7 @@ def render() -> None:
         "stride-2 convs, BlurPool (Zhang 2019) or APS (Chaman & Dokmanić 2021). Trained in "
         "numpy on 1,347 UCI handwritten digits; tested on 450 others."
     )
+    st.caption("This tab has its own digits, nets and shifts: the sidebar's settings do not apply.")
     left, right = st.columns([1, 2])
     with left:
         image, label = _pick_image()
