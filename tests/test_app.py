@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,19 @@ from poolviz.lessons.pipelines import selected
 from poolviz.view import state as view_state
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def short_lab_table():
+    # The Digits lab measures 12 nets over every test digit and 81 shifts (seconds, once per
+    # server); here 20 digits exercise the same page logic (tests/test_lab_page.py does too).
+    old = os.environ.get("POOLVIZ_LAB_N_TEST")
+    os.environ["POOLVIZ_LAB_N_TEST"] = "20"
+    yield
+    if old is None:
+        del os.environ["POOLVIZ_LAB_N_TEST"]
+    else:
+        os.environ["POOLVIZ_LAB_N_TEST"] = old
 
 
 @pytest.fixture(autouse=True)
