@@ -16,6 +16,7 @@ from ui.session import EXPERIMENT_FIELDS, ss
 from ui.training import (
     AUTO_RUN_WORK,
     experiment_config,
+    experiment_job,
     remember_result,
     start_training,
     training_progress,
@@ -61,7 +62,7 @@ def draw_experiment(view: view_state.ViewState) -> None:
     config = experiment_config(view)
     if ss.messages.get("experiment"):
         st.error(ss.messages["experiment"])
-    if ss.get("ex_job") is not None:
+    if experiment_job() is not None:  # queued, running, or finished and not yet collected
         training_progress()
         return
     result = ss.get("ex_cache", {}).get(config)

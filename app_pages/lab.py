@@ -8,7 +8,6 @@ first N test digits, to keep AppTest runs short.
 from __future__ import annotations
 
 import os
-import threading
 import time
 from typing import Any
 
@@ -21,6 +20,7 @@ from poolviz.lab.data import check_images, load_digits, shift_images
 from poolviz.lab.train import TrainConfig, train
 from poolviz.lab.weights import load_all
 from poolviz.view import choices
+from ui.training import executor, job_panel, session_id, submit
 
 KEY = "lab"
 TITLE = choices.TABS[KEY]
@@ -55,7 +55,6 @@ def _measures(padding: str, n_test: int | None) -> dict[str, dict[str, Any]]:
 def _init_state() -> None:
     ss.setdefault("lab_canvas", np.zeros((16, 16)))
     ss.setdefault("lab_draw_version", 0)
-    ss.setdefault("lab_job", None)
     ss.setdefault("lab_retrained", {})
 
 
@@ -202,47 +201,49 @@ def _measures_view() -> None:
 
 
 def _start_job(config: TrainConfig) -> None:
-    job: dict[str, Any] = {"config": config, "history": [], "result": None, "error": None,
-                           "stop": threading.Event()}
+    """Queue a retraining on the server's bounded executor (one job per session)."""
+    ss.lab_job_config = config
 
-    def work() -> None:
-        try:
-            job["result"] = train(config, progress=job["history"].append,
-                                  should_stop=job["stop"].is_set, data=_digits())
-        except Exception as err:  # shown on the page rather than lost in a thread
-            job["error"] = f"{type(err).__name__}: {err}"
+    def work(stop, progress):
+        history: list = []
 
-    job["thread"] = threading.Thread(target=work, daemon=True)
-    job["thread"].start()
-    ss.lab_job = job
+        def record(h) -> None:
+            history.append(h)
+            progress(h.epoch / config.epochs, list(history))
+
+        return train(config, progress=record, should_stop=stop, data=_digits())
+
+    submit("retraining", work, "lab")
+
+
+def _lab_job():
+    status = executor().poll(session_id())
+    return status if status is not None and status.name == "retraining" else None
 
 
 def _job_status() -> None:
-    job = ss.lab_job
-    if job is None:
+    status = _lab_job()
+    if ss.get("messages", {}).get("lab"):
+        st.error(ss.messages["lab"])
+    if status is None:
         return
-    cfg, hist = job["config"], list(job["history"])
+    cfg, hist = ss.lab_job_config, list(status.payload or [])
     if hist:
-        st.progress(hist[-1].epoch / cfg.epochs,
-                    f"epoch {hist[-1].epoch}/{cfg.epochs}: test accuracy {hist[-1].test_accuracy:.1%}")
+        st.caption(f"epoch {hist[-1].epoch}/{cfg.epochs}: test accuracy {hist[-1].test_accuracy:.1%}")
         st.plotly_chart(figures.training_figure([h.epoch for h in hist], [h.loss for h in hist],
                                                 [h.test_accuracy for h in hist]),
                         key="lab_train_fig", theme=None, config=figures.CONFIG)
-    if job["thread"].is_alive():
-        if st.button("Stop", key="lab_stop"):
-            job["stop"].set()
+    if job_panel(status, "retraining"):
         return
-    if not job.get("announced"):
-        job["announced"] = True
-        st.rerun()  # a full rerun redraws this fragment without its polling timer
-    if job["error"]:
-        st.error(job["error"])
-    elif job["result"] is not None:
-        r = job["result"]
+    if status.state in ("failed", "cpu-cap"):
+        st.error(f"Retraining {status.describe().lower()}")
+    elif status.result is not None:
+        r = status.result
         st.success(f"{cfg.arch} ({cfg.padding}) {'stopped' if r.stopped else 'done'} after "
                    f"{len(r.history)} epochs.")
         if st.button("Use these weights in the live view", key="lab_use"):
             ss.lab_retrained[(cfg.arch, cfg.padding)] = r.params
+            executor().forget(status.job_id)
             st.rerun()  # the live view is outside this fragment
 
 
@@ -255,7 +256,8 @@ def _train_view() -> None:
         shift = c4.number_input("Random shifts ±", 0, 4, 0, key="lab_tr_shift",
                                 help="augmentation: train on randomly shifted digits")
         seed = c5.number_input("Seed", 0, 10**6, 0, key="lab_tr_seed")
-        running = ss.lab_job is not None and ss.lab_job["thread"].is_alive()
+        status = _lab_job()
+        running = status is not None and not status.finished
         if st.button("Train again", key="lab_train", disabled=running):
             _start_job(TrainConfig(arch=arch, padding=padding, epochs=int(epochs),
                                    max_shift=int(shift), seed=int(seed)))

@@ -393,3 +393,19 @@ def test_random_valid_views_render_without_a_crash(data, tab, pool, mode):
     # A pipeline may be impossible for these sizes (it then says why); no panel may crash.
     assert not [e.value for e in at.error if "could not be drawn" in e.value]
     assert qp(at) == view_state.encode(state)
+
+
+def test_train_runs_on_the_shared_executor_and_shows_the_verdict():
+    import time
+
+    at = run_app({"tab": "experiment", "en": "1000", "es": "1010"})
+    assert not any(m.value.startswith("**Verdict:**") for m in at.markdown)
+    at.button(key="ex_train").click().run()
+    assert not at.exception
+    for _ in range(100):
+        if any(m.value.startswith("**Verdict:**") for m in at.markdown):
+            break
+        time.sleep(0.1)
+        at.run()
+    assert any(m.value.startswith("**Verdict:**") for m in at.markdown)
+    assert not at.exception and not at.error

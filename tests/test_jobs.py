@@ -295,3 +295,16 @@ def test_run_experiment_fits_the_job_api(executor_factory):
     ex.cancel(cancelled)
     status = ex.wait(cancelled, 60)
     assert status.reason == "cancelled" and status.result.stopped
+
+
+def test_forget_drops_only_finished_jobs(executor_factory):
+    ex = executor_factory(workers=1)
+    rec = Recorder()
+    job = ex.submit("s", rec.job("a"))
+    _until(lambda: ex.status(job).state == "running")
+    assert not ex.forget(job)  # running: kept
+    rec.gates["a"].set()
+    assert ex.wait(job, timeout=WAIT).state == "done"
+    assert ex.poll("s").result == "a done"
+    assert ex.forget(job) and ex.poll("s") is None
+    assert not ex.forget(job)  # already gone

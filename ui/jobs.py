@@ -292,6 +292,20 @@ class JobExecutor:
             job = self._jobs.get(job_id)
             return job is not None and self._cancel_locked(job, "cancelled")
 
+    def forget(self, job_id: int) -> bool:
+        """Drop a finished job's record once the page has taken its result.
+
+        Returns True if it was finished and is now gone; a queued or running job stays.
+        """
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.state not in REASONS:
+                return False
+            del self._jobs[job_id]
+            if self._by_session.get(job.session_id) == job_id:
+                del self._by_session[job.session_id]
+            return True
+
     def cancel_session(self, session_id: str) -> int:
         """Cancel the session's job and forget the session (its page has ended).
 

@@ -101,7 +101,7 @@ def set_kernel(kernel: np.ndarray) -> None:
 
 
 def note(slot: str, text: str | None) -> None:
-    ss.messages = {**ss.messages, slot: text}
+    ss.messages = {**ss.get("messages", {}), slot: text}
 
 
 def current_view() -> view_state.ViewState:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from poolviz.core import patterns
 from poolviz.lessons import experiment as exp
 from poolviz.view import state as view_state
+from ui.jobs import JobExecutor, JobRefused, JobStatus, get_executor
 from ui.session import note, ss
 
 AUTO_RUN_WORK = 1_000_000
@@ -42,49 +42,72 @@ def remember_result(config: exp.ExperimentConfig, result: exp.ExperimentResult) 
     ss.ex_cache = dict(list(cache.items())[-EXPERIMENT_CACHE_ENTRIES:])
 
 
+@st.cache_resource(show_spinner=False)
+def executor() -> JobExecutor:
+    """The server's one bounded job executor, shared by every session (ui/jobs.py)."""
+    return get_executor()
+
+
+def session_id() -> str:
+    """This browser session's id, which the executor keys jobs by."""
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else "no-session"
+
+
+def submit(name: str, fn, slot: str) -> bool:
+    """Queue ``fn(should_stop, progress)`` for this session; a refusal is noted in ``slot``."""
+    try:
+        executor().submit(session_id(), fn, name=name)
+    except JobRefused as refused:
+        note(slot, str(refused))
+        return False
+    note(slot, None)
+    return True
+
+
 def start_training(config: exp.ExperimentConfig) -> None:
-    """Train in a worker thread, so the page stays live and Stop is seen between steps.
+    """Queue the experiment; it runs on the server's bounded executor, never on its own thread.
 
-    The worker only computes (no Streamlit calls); the job dict is its whole interface:
-    it writes ``progress`` and ``result``, the page sets ``stop``.
+    The job only computes (no Streamlit calls); its progress and result come back through
+    the executor's status, which :func:`training_progress` polls.
     """
-    job = {
-        "config": config,
-        "stop": threading.Event(),
-        "progress": 0.0,
-        "result": None,
-        "error": None,
-    }
+    ss.ex_job_config = config
+    submit(
+        "training",
+        lambda stop, progress: exp.run_experiment(config, progress=progress, should_stop=stop),
+        "experiment",
+    )
 
-    def work() -> None:
-        try:
-            job["result"] = exp.run_experiment(
-                config,
-                progress=lambda fraction: job.__setitem__("progress", fraction),
-                should_stop=job["stop"].is_set,
-            )
-        except Exception as error:  # noqa: BLE001 — reported on the page, not lost
-            job["error"] = f"{type(error).__name__}: {error}"
 
-    job["thread"] = threading.Thread(target=work, name="poolviz-experiment", daemon=True)
-    job["thread"].start()
-    ss.ex_job = job
+def job_panel(status: JobStatus, what: str) -> bool:
+    """Queued / running: the line, a progress bar and Cancel or Stop. True while unfinished."""
+    if status.state == "queued":
+        st.info(f"{status.describe()}. It starts when a worker is free.")
+        st.button("Cancel", key=f"cancel_{what}", on_click=executor().cancel, args=(status.job_id,))
+        return True
+    if status.state == "running":
+        fraction = min(max(float(status.fraction), 0.0), 1.0)
+        st.progress(fraction, text=f"{what.capitalize()}… {fraction:.0%}")
+        st.button("Stop", key=f"stop_{what}", on_click=executor().cancel, args=(status.job_id,))
+        return True
+    return False
+
+
+def experiment_job() -> JobStatus | None:
+    """This session's experiment job, or None (a digits-lab job is not the experiment's)."""
+    status = executor().poll(session_id())
+    return status if status is not None and status.name == "training" else None
 
 
 @st.fragment(run_every=0.3)
 def training_progress() -> None:
-    """Poll the worker: a progress bar and Stop while it runs, the results once it is done."""
-    job = ss.get("ex_job")
-    if job is None:
+    """Poll the job: its place in the queue, or progress and Stop, then the results."""
+    status = experiment_job()
+    if status is None or job_panel(status, "training"):
         return
-    if job["thread"].is_alive():
-        fraction = min(max(float(job["progress"]), 0.0), 1.0)
-        st.progress(fraction, text=f"Training… {fraction:.0%} (both pipelines)")
-        st.button("Stop", key="ex_stop", on_click=job["stop"].set)
-        return
-    del ss.ex_job
-    if job["result"] is not None:
-        remember_result(job["config"], job["result"])
-    else:
-        note("experiment", f"Training failed: {job['error']}")
+    if status.result is not None:
+        remember_result(ss.ex_job_config, status.result)
+    if status.state in ("failed", "cpu-cap"):  # a Stop the user pressed is not an error
+        note("experiment", f"Training {status.describe().lower()}")
+    executor().forget(status.job_id)
     st.rerun()
