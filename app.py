@@ -15,9 +15,18 @@ st.set_page_config(
 
 from app_pages import PAGES  # noqa: E402 — set_page_config must be the first Streamlit call
 from poolviz.core.text import markdown_escape  # noqa: E402
+from poolviz.view.state import DEFAULT as DEFAULT_VIEW  # noqa: E402
 from ui.lesson import draw_lesson  # noqa: E402
-from ui.panels import guarded, page_style  # noqa: E402
-from ui.session import current_view, draw_share, keep_alive, ss, start_session, sync_url  # noqa: E402
+from ui.panels import guarded, page_message, page_style  # noqa: E402
+from ui.session import (  # noqa: E402
+    current_view,
+    draw_share,
+    init_session,
+    keep_alive,
+    ss,
+    start_session,
+    sync_url,
+)
 from ui.sidebar import shift_controls, sidebar  # noqa: E402
 
 KEPT = tuple(key for page in PAGES.values() for key in getattr(page, "KEEP", ()))
@@ -59,8 +68,11 @@ def main_area() -> None:
     sync_url(view)
 
 
-start_session()
+guarded("Reading the link", start_session)
+if "view_ready" not in ss:  # the link could not be read at all: show the default view
+    init_session(DEFAULT_VIEW)
 page_style()
 header()
-sidebar()
+page_message()
+guarded("The sidebar", sidebar)
 main_area()

@@ -573,3 +573,35 @@ def test_blank_or_padded_unknown_keys_are_visible_in_the_warning():
     blank = warning_tail(run_app({"": "1"}))
     assert padded.strip() != "dx", padded
     assert blank.strip() != "", blank
+
+
+def test_a_failing_callback_is_one_line_on_the_page_and_the_page_keeps_working(monkeypatch):
+    import poolviz.core.patterns as patterns_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret /etc/passwd detail")
+
+    monkeypatch.setattr(patterns_module, "invert", broken)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    next(b for b in at.button if b.label == "Invert").click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "That change could not be applied" in errors[0]
+    assert "secret" not in errors[0] and "passwd" not in errors[0]
+    at.slider(key="dx").set_value(2).run()
+    assert not at.exception and not at.error  # shown once; the page works on
+
+
+def test_a_failing_session_start_falls_back_to_the_default_view(monkeypatch):
+    import poolviz.view.state as state_module
+
+    def broken(params):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(state_module, "decode", broken)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["dx"] = "3"
+    at.run()
+    assert not at.exception
+    assert any("Reading the link could not be drawn" in e.value for e in at.error)
+    assert at.slider(key="dx").value == 1  # the default view

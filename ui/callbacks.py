@@ -8,9 +8,11 @@ from poolviz.core import kernels, limits, patterns
 from poolviz.core.checks import PoolvizError
 from poolviz.lessons.pipelines import PIPELINES
 from poolviz.view import uploads as images
+from ui.panels import safe_callback
 from ui.session import bump, note, set_kernel, set_pattern, ss
 
 
+@safe_callback
 def on_preset() -> None:
     name = ss.get("preset_choice")
     if not name:
@@ -20,18 +22,22 @@ def on_preset() -> None:
     note("pattern", None)
 
 
+@safe_callback
 def on_grid_size() -> None:
     set_pattern(patterns.resize_pattern(np.array(ss.pattern), ss.rows_widget, ss.cols_widget))
 
 
+@safe_callback
 def on_clear() -> None:
     set_pattern(patterns.clear(ss.rows, ss.cols))
 
 
+@safe_callback
 def on_invert() -> None:
     set_pattern(patterns.invert(np.array(ss.pattern)))
 
 
+@safe_callback
 def on_cell_click(chart_key: str) -> None:
     event = ss.get(chart_key)
     points = (event or {}).get("selection", {}).get("points", [])
@@ -43,6 +49,7 @@ def on_cell_click(chart_key: str) -> None:
     set_pattern(grid)
 
 
+@safe_callback
 def apply_upload() -> None:
     if ss.upload_bytes is None:
         return
@@ -57,6 +64,7 @@ def apply_upload() -> None:
     note("pattern", None)
 
 
+@safe_callback
 def on_upload() -> None:
     uploaded = ss.get(f"upload_{ss.versions['upload']}")
     if uploaded is None:
@@ -73,10 +81,12 @@ def on_upload() -> None:
     apply_upload()
 
 
+@safe_callback
 def on_kernel_size() -> None:
     set_kernel(kernels.resize_kernel(np.array(ss.kernel), ss.k_rows_widget, ss.k_cols_widget))
 
 
+@safe_callback
 def on_kernel_preset() -> None:
     name = ss.get("kernel_choice")
     if not name:
@@ -86,6 +96,7 @@ def on_kernel_preset() -> None:
     note("kernel", None)
 
 
+@safe_callback
 def on_kernel_edit(editor_key: str) -> None:
     edits = (ss.get(editor_key) or {}).get("edited_rows", {})
     kernel, refused = kernels.apply_weight_edits(np.array(ss.kernel), edits)
@@ -100,6 +111,7 @@ def on_kernel_edit(editor_key: str) -> None:
     )
 
 
+@safe_callback
 def on_receptive_click(chart_key: str) -> None:
     event = ss.get(chart_key) or {}
     points = event.get("selection", {}).get("points", [])
@@ -113,10 +125,12 @@ def on_receptive_click(chart_key: str) -> None:
     bump("receptive")
 
 
+@safe_callback
 def step_window(delta: int, total: int) -> None:
     ss.win_pos = int(np.clip(ss.get("win_pos", 0) + delta, 0, total - 1))
 
 
+@safe_callback
 def on_pipeline_change(changed: str) -> None:
     """Two sides must show different pipelines: picking the other side's swaps them."""
     other = "pipe_right" if changed == "pipe_left" else "pipe_left"

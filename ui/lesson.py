@@ -15,10 +15,11 @@ from poolviz.lessons.lesson import STEPS
 from poolviz.render import figures
 from poolviz.view import state as view_state
 from poolviz.view.lesson_view import is_step_view, step_evidence, step_view
-from ui.panels import bullets
+from ui.panels import bullets, safe_callback
 from ui.session import apply_view, bump, ss
 
 
+@safe_callback
 def go_to_step(number: int) -> None:
     """Callback: open step ``number``'s own view."""
     apply_view(step_view(number))
@@ -26,6 +27,7 @@ def go_to_step(number: int) -> None:
     bump("kernel")
 
 
+@safe_callback
 def leave_lesson() -> None:
     """Callback: keep everything on screen, off the path."""
     ss.step = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
@@ -10,6 +11,7 @@ import streamlit as st
 
 from poolviz.core.checks import PoolvizError
 from poolviz.core.text import markdown_escape
+from ui.errors import user_message
 
 _CSS = Path(__file__).with_name("assets") / "page.css"
 
@@ -36,3 +38,32 @@ def guarded(title: str, draw, *args) -> None:
             "still works; changing a setting may help."
         )
         print(traceback.format_exc())
+
+
+def safe_callback(callback):
+    """Wrap a widget callback: a failure becomes one line on the page, never a traceback.
+
+    Callbacks run before the script body, outside every panel; the message is kept in
+    ``st.session_state.messages["page"]`` and shown at the top of the next run.
+    """
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001 — reported on the page, the page keeps working
+            messages = dict(st.session_state.get("messages", {}))
+            messages["page"] = user_message(error, "That change could not be applied")
+            st.session_state.messages = messages
+            print(traceback.format_exc())
+            return None
+
+    return run
+
+
+def page_message() -> None:
+    """The one-line report of a failed callback, once."""
+    messages = st.session_state.get("messages", {})
+    if messages.get("page"):
+        st.error(markdown_escape(messages["page"]))
+        st.session_state.messages = {**messages, "page": None}

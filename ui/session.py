@@ -56,23 +56,28 @@ def apply_view(state: view_state.ViewState) -> None:
         ss.tab_label = choices.TABS[state.tab]
 
 
+def init_session(state: view_state.ViewState, rejections=()) -> None:
+    """Everything a session holds besides its widgets: the view, the link's warnings."""
+    apply_view(state)
+    ss.rejections = [r.message() for r in rejections]
+    ss.rejected_keys = [r.shown_key for r in rejections]
+    ss.versions = {"input": 0, "kernel": 0, "upload": 0, "receptive": 0}
+    ss.upload_bytes = None
+    ss.messages = {}
+    ss.view_ready = True
+
+
 def start_session() -> None:
     """Read the URL once per session into session state (widgets are keyed by field)."""
     if "view_ready" in ss:
         return
     params = {key: st.query_params.get_all(key) for key in st.query_params}
     decoded = view_state.decode(params)
-    apply_view(decoded.state)
-    ss.rejections = [r.message() for r in decoded.rejections]
-    ss.rejected_keys = [r.shown_key for r in decoded.rejections]
     if not params:
         # Streamlit hands the page no parameters at all when a link has more than 1,000;
         # rewrite the address so that it says what the page shows: the default view.
         st.query_params.clear()
-    ss.versions = {"input": 0, "kernel": 0, "upload": 0, "receptive": 0}
-    ss.upload_bytes = None
-    ss.messages = {}
-    ss.view_ready = True
+    init_session(decoded.state, decoded.rejections)
 
 
 def keep_alive(*keys: str) -> None:
