@@ -409,3 +409,56 @@ def test_train_runs_on_the_shared_executor_and_shows_the_verdict():
         at.run()
     assert any(m.value.startswith("**Verdict:**") for m in at.markdown)
     assert not at.exception and not at.error
+
+
+# ---------------------------------------------------------------- the lesson (issue 12)
+
+
+def test_the_first_paint_is_step_two_and_next_back_walk_the_path():
+    at = run_app()
+    strip = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "Step 2 of 6" in strip and "What the next layer receives" in strip
+    assert "0 of 16 cells changed" in strip  # the claim, computed on the view
+    at.button(key="lesson_next").click().run()
+    assert not at.exception
+    assert qp(at) == {"step": "3", "dx": "2", "tab": "book"}
+    at.button(key="lesson_back").click().run()
+    at.button(key="lesson_back").click().run()
+    assert not at.exception
+    assert qp(at) == {"step": "1", "pipes": "nopool,pool"}
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "invariance alone is not why we pool" in text
+
+
+@pytest.mark.parametrize("step", range(1, 7))
+def test_each_step_link_opens_its_view_and_its_claim_holds(step):
+    from poolviz.view.lesson_view import step_evidence, step_view
+
+    view = step_view(step)
+    at = run_app(view_state.encode(view))
+    assert not at.exception and not at.error
+    assert at.session_state["step"] == step
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert f"Step {step} of 6" in text
+    evidence = step_evidence(view)
+    assert evidence.holds
+    assert evidence.sentences[0].replace("\\", "") in text
+    assert "do not show the step's claim" not in text
+
+
+def test_leaving_the_lesson_keeps_the_view():
+    at = run_app({"dx": "3"})
+    at.button(key="lesson_leave").click().run()
+    assert not at.exception
+    assert qp(at) == {"dx": "3", "step": "0"}
+    assert at.slider(key="dx").value == 3
+    assert any(b.key == "lesson_start" for b in at.button)
+
+
+def test_changing_the_view_mid_step_recomputes_the_claim():
+    at = run_app()
+    at.slider(key="dx").set_value(2).run()
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    assert "You changed the view" in " ".join(c.value for c in at.caption)
+    assert "8 of 16 cells changed" in text  # pooling no longer absorbs the shift
+    assert "do not show the step's claim" in " ".join(c.value for c in at.caption)

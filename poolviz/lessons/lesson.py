@@ -132,15 +132,21 @@ def _step2(x, settings, dx, dy, mode, names) -> Evidence:
                                 "choose both to see it.",))
     p, q = facts(pooled), facts(plain)
     feed_shape = "×".join(map(str, np.shape(pooled.original[p.feed])))
+    out_p = "unchanged" if p.out_changed == 0 else f"{p.out_changed} of {p.out_cells} cells changed"
     s1 = (
         f"With {p.title} the next layer reads the same {feed_shape} map after the shift "
-        f"({p.feed_changed} of {p.feed_cells} cells changed), and its output is "
-        f"{'unchanged' if p.out_changed == 0 else f'{p.out_changed} of {p.out_cells} cells changed'}."
+        f"(0 of {p.feed_cells} cells changed), and its output is {out_p}."
+        if p.feed_changed == 0
+        else f"With {p.title} the next layer reads a changed {feed_shape} map "
+        f"({p.feed_changed} of {p.feed_cells} cells changed): this shift is not absorbed by "
+        f"the pooling. Its output is {out_p}."
     )
     s2 = (
         f"With {q.title} it reads a shifted map: {q.feed_changed} of {q.feed_cells} cells "
         f"changed, and {q.out_changed} of {q.out_cells} of its output cells changed — it must "
         "respond to the pattern at every position."
+        if q.feed_changed
+        else f"With {q.title} the next layer's input is unchanged here too."
     )
     both = not p.global_changed and not q.global_changed
     s3 = (
@@ -242,7 +248,9 @@ def _step5(x, settings, dx, dy, mode, names) -> Evidence:
         f"Its receptive field is {next_p.field[0]}×{next_p.field[1]} input pixels after pooling, "
         f"{next_s.field[0]}×{next_s.field[1]} with a strided conv and "
         f"{next_n.field[0]}×{next_n.field[1]} with no pooling ({next_n.macs} multiply-adds on "
-        f"{next_n.cells} output cells): every 2×2 /2 stage doubles how fast fields grow."
+        f"{next_n.cells} output cells)"
+        + (": every 2×2 /2 stage doubles how fast fields grow."
+           if next_p.field[0] == 2 * next_s.field[0] else ".")
     )
     table = (("pipeline", "next layer reads", "next layer multiply-adds", "next layer field"),) + tuple(
         (title(k, settings), f"{c[-3].cells} cells", str(c[-2].macs), f"{c[-2].field[0]}×{c[-2].field[1]}")

@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from poolviz.lessons.comparison import WITH_POOLING, compare, standard_pipelines
+from poolviz.lessons.comparison import compare
+from poolviz.lessons.pipelines import selected
 from poolviz.view import state as view_state
 
 from .helpers import (
@@ -40,7 +41,7 @@ from .helpers import (
 SCRIPT = "<script>alert(1)</script>"
 JS_LINK = "[x](javascript:alert(1))"
 BOOK = view_state.DEFAULT.pattern_array()
-FIG_WITH = ".st-key-fig_with"
+FIG_WITH = ".st-key-fig_left"  # the left side: max-pool by default
 INPUT = '[class*="st-key-input_"]'
 WARNING = "fell back to their defaults:"
 
@@ -200,7 +201,7 @@ UPLOADS = {
 def with_pooling_maps(dx: int) -> list[np.ndarray]:
     view = view_state.DEFAULT
     settings = view.layer_settings()
-    run = compare(BOOK, standard_pipelines(settings), dx, view.dy, view.mode)[WITH_POOLING]
+    run = compare(BOOK, selected(settings, view.pipelines), dx, view.dy, view.mode)["max-pool"]
     return [np.atleast_2d(m) for m in run.original[1:]] + [
         np.atleast_2d(m) for m in run.shifted[1:]
     ]

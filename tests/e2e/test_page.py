@@ -21,12 +21,10 @@ from PIL import Image
 
 from poolviz.core.ops import shift
 from poolviz.lessons.comparison import (
-    WITH_POOLING,
-    WITHOUT_POOLING,
     book_example,
     compare,
-    standard_pipelines,
 )
+from poolviz.lessons.pipelines import selected
 from poolviz.view import state as view_state
 from poolviz.view import uploads as images
 
@@ -43,7 +41,8 @@ from .helpers import (
     wait_for_query,
 )
 
-FIG = {WITH_POOLING: ".st-key-fig_with", WITHOUT_POOLING: ".st-key-fig_without"}
+LEFT, RIGHT = "left", "right"  # Explore's two sides: by default max-pool and no pooling
+FIG = {LEFT: ".st-key-fig_left", RIGHT: ".st-key-fig_right"}
 INPUT = '[class*="st-key-input_"]'  # the clickable chart's key gets a new number per toggle
 SHIFTED_INPUT = ".st-key-shifted_input"
 BOOK_FIG = ".st-key-book_fig"
@@ -54,18 +53,20 @@ BOOK = DEFAULT.pattern_array()
 # ------------------------------------------------------------------------ expectations
 
 
-def pipeline_maps(view: view_state.ViewState, name: str = WITH_POOLING) -> list[np.ndarray]:
-    """The heatmaps a pipeline figure must hold: stages after the input, original then shifted."""
-    pipelines = standard_pipelines(view.layer_settings())
-    run = compare(view.pattern_array(), pipelines, view.dx, view.dy, view.mode)[name]
+def pipeline_maps(view: view_state.ViewState, side: str = LEFT) -> list[np.ndarray]:
+    """The heatmaps one side's pipeline figure must hold: stages after the input, original
+    then shifted (the left side shows the view's first pipeline, by default max-pool)."""
+    pipelines = selected(view.layer_settings(), view.pipelines)
+    runs = compare(view.pattern_array(), pipelines, view.dx, view.dy, view.mode)
+    run = list(runs.values())[(LEFT, RIGHT).index(side)]
     assert run.ok, run.error
     return [np.atleast_2d(m) for m in run.original[1:]] + [
         np.atleast_2d(m) for m in run.shifted[1:]
     ]
 
 
-def shifted_row(view: view_state.ViewState, name: str = WITH_POOLING) -> list[np.ndarray]:
-    maps = pipeline_maps(view, name)
+def shifted_row(view: view_state.ViewState, side: str = LEFT) -> list[np.ndarray]:
+    maps = pipeline_maps(view, side)
     return maps[len(maps) // 2 :]
 
 
@@ -142,13 +143,13 @@ def test_first_paint_shows_the_books_matrices(app):
     assert_no_exception(app)
     assert alerts(app) == []
     assert query(app) == {}, "the default view has an empty query string"
-    with_pooling = heatmaps(app, FIG[WITH_POOLING])
+    with_pooling = heatmaps(app, FIG[LEFT])
     assert len(with_pooling) == 8
     np.testing.assert_array_equal(with_pooling[1], [[0, 1, 1, 0]] * 4)  # pool stage, original
     np.testing.assert_array_equal(with_pooling[2], [[2, 2], [2, 2]])  # conv 2×2 /2, original
     np.testing.assert_array_equal(with_pooling[5], [[0, 1, 1, 0]] * 4)  # dx=1: pool unchanged
     np.testing.assert_array_equal(heatmaps(app, INPUT)[0], BOOK)
-    wait_for_heatmaps(app, FIG[WITHOUT_POOLING], pipeline_maps(DEFAULT, WITHOUT_POOLING))
+    wait_for_heatmaps(app, FIG[RIGHT], pipeline_maps(DEFAULT, RIGHT))
     assert app.js_errors == []
 
 
@@ -157,7 +158,7 @@ def test_dx_slider_arrow_key_shifts_the_maps_and_the_url(app):
     knob.focus()
     after(app, lambda: app.keyboard.press("ArrowRight"))
     view = replace(DEFAULT, dx=2)
-    data = wait_for_heatmaps(app, FIG[WITH_POOLING], shifted_row(view), indices=[4, 5, 6, 7])
+    data = wait_for_heatmaps(app, FIG[LEFT], shifted_row(view), indices=[4, 5, 6, 7])
     assert not np.array_equal(data[5], pipeline_maps(DEFAULT)[5]), "dx=2 moves the pooled map"
     np.testing.assert_array_equal(data[1], pipeline_maps(view)[1])  # original row unchanged
     wait_for_heatmaps(app, SHIFTED_INPUT, [shift(BOOK, 0, 2, "zero")])
@@ -176,7 +177,7 @@ def test_clicking_an_input_cell_toggles_it(app):
     view = DEFAULT.with_pattern(grid)
     params = wait_for_query(app, lambda q: q.get("p") != before)
     assert params["p"] == [view_state.encode(view)["p"]]
-    wait_for_heatmaps(app, FIG[WITH_POOLING], pipeline_maps(view))
+    wait_for_heatmaps(app, FIG[LEFT], pipeline_maps(view))
     # and back: a second click on the same cell restores the book pattern and the URL
     click_cell(app, 5, 3)
     wait_for_heatmaps(app, INPUT, [BOOK])
@@ -187,7 +188,7 @@ def test_clicking_an_input_cell_toggles_it(app):
 def test_editing_a_filter_weight_doubles_the_conv_map(app):
     edit_first_weight(app, "2")
     view = replace(DEFAULT, kernel=((2.0,),))
-    data = wait_for_heatmaps(app, FIG[WITH_POOLING], pipeline_maps(view))
+    data = wait_for_heatmaps(app, FIG[LEFT], pipeline_maps(view))
     np.testing.assert_array_equal(data[0], 2 * BOOK)  # the conv map, doubled
     assert wait_for_query(app, lambda q: "k" in q)["k"] == ["2"]
     assert_no_exception(app)
@@ -196,11 +197,11 @@ def test_editing_a_filter_weight_doubles_the_conv_map(app):
 def test_switching_to_average_pool_changes_the_pool_stage(app):
     choose(app, "pool", "average pool")
     view = replace(DEFAULT, pool="avg")
-    data = wait_for_heatmaps(app, FIG[WITH_POOLING], pipeline_maps(view))
+    data = wait_for_heatmaps(app, FIG[LEFT], pipeline_maps(view))
     np.testing.assert_array_equal(data[1], [[0, 0.5, 0.5, 0]] * 4)
     assert wait_for_query(app, lambda q: "pool" in q)["pool"] == ["avg"]
     # the pipeline without pooling has no pool stage: unchanged
-    wait_for_heatmaps(app, FIG[WITHOUT_POOLING], pipeline_maps(DEFAULT, WITHOUT_POOLING))
+    wait_for_heatmaps(app, FIG[RIGHT], pipeline_maps(DEFAULT, RIGHT))
     assert_no_exception(app)
 
 
@@ -227,15 +228,15 @@ def test_reopening_the_url_in_a_fresh_context_gives_the_same_figures(app, new_co
     wanted = {k: [v] for k, v in view_state.encode(view).items()}
     params = wait_for_query(app, lambda q: q == wanted)
     wait_for_heatmaps(app, INPUT, [grid])
-    wait_for_heatmaps(app, FIG[WITH_POOLING], pipeline_maps(view))
+    wait_for_heatmaps(app, FIG[LEFT], pipeline_maps(view))
     link = share_link(app)  # what a student copies: the st.code block
     assert parse_qs(urlsplit(link).query) == params == query(app)
     shown = _normalised(all_figures(app))
     assert [key for key, _ in shown] == [
         "st-key-input",
         "st-key-shifted_input",
-        "st-key-fig_with",
-        "st-key-fig_without",
+        "st-key-fig_left",
+        "st-key-fig_right",
     ]
 
     fresh = new_context()
@@ -320,7 +321,7 @@ def test_uploading_a_png_sets_the_pattern(app, tmp_path: Path):
     wait_for_heatmaps(app, INPUT, [expected])
     view = DEFAULT.with_pattern(expected)
     assert wait_for_query(app, lambda q: "p" in q)["p"] == [view_state.encode(view)["p"]]
-    wait_for_heatmaps(app, FIG[WITH_POOLING], pipeline_maps(view))
+    wait_for_heatmaps(app, FIG[LEFT], pipeline_maps(view))
     assert alerts(app) == []
     assert_no_exception(app)
 
@@ -342,8 +343,8 @@ def test_downloads_open_and_parse(app):
     data = json.loads(files["poolviz.json"])
     assert data["view"] == {}
     by_name = {p["name"]: p for p in data["pipelines"]}
-    assert set(by_name) == {WITH_POOLING, WITHOUT_POOLING}
-    stages = by_name[WITH_POOLING]["stages"]
+    assert set(by_name) == {"max-pool", "no pooling"}
+    stages = by_name["max-pool"]["stages"]
     assert stages[2]["original"] == [[0, 1, 1, 0]] * 4
     assert stages[3]["original"] == [[2, 2], [2, 2]]
 
@@ -351,7 +352,7 @@ def test_downloads_open_and_parse(app):
     pool = {
         (int(r["row"]), int(r["col"])): float(r["value"])
         for r in rows
-        if r["pipeline"] == WITH_POOLING and r["stage_index"] == "2" and r["input"] == "shifted"
+        if r["pipeline"] == "max-pool" and r["stage_index"] == "2" and r["input"] == "shifted"
     }
     assert pool == {(r, c): float(c in (1, 2)) for r in range(4) for c in range(4)}
     assert_no_exception(app)
@@ -381,6 +382,6 @@ def test_book_tab_shows_the_next_layer_results(page, app_url):
     assert next_maps == [[[2, 2], [2, 2]], [[2, 2], [2, 2]], [[0, 4], [0, 4]]]
     book = book_example()
     assert next_maps == [book.next_maps[n].tolist() for n in "ABC"]
-    assert page.locator(FIG[WITH_POOLING]).count() == 0, "only the open tab is drawn"
+    assert page.locator(FIG[LEFT]).count() == 0, "only the open tab is drawn"
     assert query(page) == {"tab": ["book"]}
     assert_no_exception(page)

@@ -181,7 +181,7 @@ def test_step_through_buttons_and_client_side_play(page, app_url):
 def test_instant_mode_scrubs_without_the_server(page, app_url):
     sent = record_sent_frames(page)
     open_app(page, app_url + "?scrub=1")
-    assert page.locator(".st-key-fig_with").count() == 0, "the iframe replaces the figures"
+    assert page.locator(".st-key-fig_left").count() == 0, "the iframe replaces the figures"
     frame = scrub_frame(page)
     page.evaluate(_WATCH_STATE_JS, APP)
     before = sent.count
