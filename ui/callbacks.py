@@ -8,6 +8,7 @@ from poolviz.core import kernels, limits, patterns
 from poolviz.core.checks import PoolvizError
 from poolviz.lessons.pipelines import PIPELINES
 from poolviz.view import uploads as images
+from poolviz.view.selections import clicked_cells, clicked_stage_cell
 from ui.panels import safe_callback
 from ui.session import bump, note, set_kernel, set_pattern, ss
 
@@ -39,13 +40,9 @@ def on_invert() -> None:
 
 @safe_callback
 def on_cell_click(chart_key: str) -> None:
-    event = ss.get(chart_key)
-    points = (event or {}).get("selection", {}).get("points", [])
     grid = np.array(ss.pattern)
-    for point in points:
-        row, col = int(round(point.get("y", -1))), int(round(point.get("x", -1)))
-        if 0 <= row < grid.shape[0] and 0 <= col < grid.shape[1]:
-            grid = patterns.toggle(grid, row, col)
+    for row, col in clicked_cells(ss.get(chart_key), grid.shape):
+        grid = patterns.toggle(grid, row, col)
     set_pattern(grid)
 
 
@@ -113,15 +110,9 @@ def on_kernel_edit(editor_key: str) -> None:
 
 @safe_callback
 def on_receptive_click(chart_key: str) -> None:
-    event = ss.get(chart_key) or {}
-    points = event.get("selection", {}).get("points", [])
-    if points:
-        point = points[-1]
-        stage = point.get("customdata")
-        if isinstance(stage, list):
-            stage = stage[0]
-        if stage is not None:
-            ss.win_selected = (int(stage), int(round(point["y"])), int(round(point["x"])))
+    picked = clicked_stage_cell(ss.get(chart_key), n_stages=16)
+    if picked is not None:
+        ss.win_selected = picked  # the windows tab checks it against the stage's shape
     bump("receptive")
 
 
