@@ -21,8 +21,22 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from tests.e2e.helpers import after, open_app  # noqa: E402
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, start_app  # noqa: E402
 
+
+def _step_query(step: int) -> str:
+    from urllib.parse import urlencode
+
+    from poolviz.view import state as view_state
+    from poolviz.view.lesson_view import step_view
+
+    qs = urlencode(sorted(view_state.encode(step_view(step)).items()))
+    return "?" + qs if qs else ""
+
+
 VIEWS = {
+    "first_paint.png": ("", 1280, 800),
     "explore.png": ("", 1280, 1250),
+    **{f"step{n}.png": (_step_query(n), 1280, 1100) for n in range(1, 7)},
+    "lab.png": ("?tab=lab", 1280, 1600),
     "invariance.png": ("?tab=invariance", 1280, 1500),
     "book.png": ("?tab=book", 1280, 1350),
     "windows.png": ("?tab=windows", 1280, 1500),
@@ -51,7 +65,7 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for name, (query, width, height) in VIEWS.items():
                 page = browser.new_page(viewport={"width": width, "height": height})
-                open_app(page, server.url + query)
+                open_app(page, server.url + query, timeout=180_000, figures=name != "lab.png")
                 if name == "windows.png":
                     # Select the next layer's top-right cell: its inputs light up upstream.
                     x, y = page.evaluate(CLICK_CELL, [".st-key-receptive_0", "4", 1, 0])

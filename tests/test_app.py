@@ -462,3 +462,12 @@ def test_changing_the_view_mid_step_recomputes_the_claim():
     assert "You changed the view" in " ".join(c.value for c in at.caption)
     assert "8 of 16 cells changed" in text  # pooling no longer absorbs the shift
     assert "do not show the step's claim" in " ".join(c.value for c in at.caption)
+
+
+def test_the_four_tap_blur_is_a_choice_in_the_link_and_the_maps():
+    at = run_app({"pool": "blur", "bt": "4"})
+    assert not at.exception and not at.error
+    assert at.selectbox(key="blur_taps").value == 4
+    assert_matches(at, view_state.ViewState(pool="blur", blur_taps=4))
+    captions = " ".join(c.value for c in at.caption)
+    assert "[1,3,3,1]" in captions

@@ -225,6 +225,7 @@ def test_worst_case_query_string_is_short():
         pool="blur",
         pool_size=4,
         pool_stride=4,
+        blur_taps=4,
         next_stride=4,
         next_padding=3,
         show_values=False,

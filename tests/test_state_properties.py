@@ -36,7 +36,7 @@ KEY_TO_FIELD = {
     "pst": "pool_stride", "ns": "next_stride", "np": "next_padding", "vals": "show_values",
     "sweep": "sweep", "seed": "seed", "th": "threshold", "scrub": "scrub",
     "en": "ex_samples", "em": "ex_motif", "ed": "ex_distractors", "eg": "ex_grid",
-    "es": "ex_steps", "elr": "ex_rate", "eseed": "ex_seed", "step": "step", "pipes": "pipelines",
+    "es": "ex_steps", "elr": "ex_rate", "eseed": "ex_seed", "step": "step", "pipes": "pipelines", "bt": "blur_taps",
 }  # fmt: skip
 KEYS = sorted(KEY_TO_FIELD)
 
@@ -83,6 +83,7 @@ def states(draw) -> ViewState:
         pool=draw(st.sampled_from(POOLS)),
         pool_size=draw(st.integers(1, MAX_POOL)),
         pool_stride=draw(st.integers(1, MAX_POOL)),
+        blur_taps=draw(st.sampled_from([3, 4])),
         next_stride=draw(st.integers(1, MAX_STRIDE)),
         next_padding=draw(st.integers(0, MAX_PADDING)),
         show_values=draw(st.booleans()),

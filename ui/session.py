@@ -23,6 +23,7 @@ SIMPLE_FIELDS = (
     "pool",
     "pool_size",
     "pool_stride",
+    "blur_taps",
     "next_stride",
     "next_padding",
     "show_values",

@@ -8,7 +8,7 @@ import streamlit as st
 
 from poolviz.core import kernels, limits, patterns
 from poolviz.render import figures
-from poolviz.view.choices import MODE_TITLES, POOL_TITLES
+from poolviz.view.choices import BLUR_TITLES, MODE_TITLES, POOL_TITLES
 from ui.callbacks import (
     apply_upload,
     on_clear,
@@ -133,6 +133,18 @@ def sidebar() -> None:
             help="BlurPool always max-pools 2×2",
         )
         c2.number_input("Pool stride", 1, limits.MAX_POOL, key="pool_stride")
+        st.selectbox(
+            "BlurPool's blur filter",
+            list(BLUR_TITLES),
+            key="blur_taps",
+            format_func=BLUR_TITLES.get,
+            disabled=ss.pool != "blur",
+            help="the binomial low-pass applied before subsampling; used by BlurPool only",
+        )
+        st.caption(
+            "The next-layer stride and padding apply to the pooling and strided-conv "
+            "pipelines; no pooling keeps stride 1, which is what defines it."
+        )
         c1, c2 = st.columns(2)
         c1.number_input(
             "Next-layer stride",

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from poolviz.core.invariance import SWEEP_AXES
-from poolviz.core.ops import SHIFT_MODES
+from poolviz.core.ops import BLUR_TAPS, SHIFT_MODES
 from poolviz.core.pipeline import POOL_KINDS
 
-__all__ = ["TABS", "POOL_TITLES", "MODE_TITLES", "SWEEP_TITLES", "MOTIF_TITLES", "GRID_SWEEP_RADIUS"]
+__all__ = ["TABS", "POOL_TITLES", "BLUR_TITLES", "MODE_TITLES", "SWEEP_TITLES", "MOTIF_TITLES", "GRID_SWEEP_RADIUS"]
 
 GRID_SWEEP_RADIUS = 8  # the dx×dy sweep covers shifts up to ±8: (2·8+1)² runs at most
 
@@ -37,6 +37,10 @@ POOL_TITLES: Mapping[str, str] = {
     "avg": "average pool",
     "blur": "BlurPool (anti-aliased)",
     "aps": "APS (adaptive polyphase)",
+}
+BLUR_TITLES: Mapping[int, str] = {
+    3: "[1,2,1]: 3 taps (Zhang 2019)",
+    4: "[1,3,3,1]: 4 taps (antialiased-cnns' default)",
 }
 MODE_TITLES: Mapping[str, str] = {"zero": "zero fill", "wrap": "wrap around"}
 SWEEP_TITLES: Mapping[str, str] = {
@@ -60,4 +64,5 @@ def _check(titles: Mapping[str, str], allowed: tuple[str, ...], name: str) -> No
 
 _check(POOL_TITLES, POOL_KINDS, "POOL_TITLES")
 _check(MODE_TITLES, SHIFT_MODES, "MODE_TITLES")
+_check(BLUR_TITLES, tuple(BLUR_TAPS), "BLUR_TITLES")
 _check(SWEEP_TITLES, SWEEP_AXES, "SWEEP_TITLES")

@@ -47,7 +47,7 @@ from urllib.parse import urlencode
 from poolviz.core.checks import PoolvizError
 from poolviz.core.invariance import SWEEP_AXES
 from poolviz.core.limits import MAX_PADDING, MAX_POOL, MAX_STRIDE
-from poolviz.core.ops import SHIFT_MODES
+from poolviz.core.ops import BLUR_TAPS, SHIFT_MODES
 from poolviz.core.pipeline import POOL_KINDS
 from poolviz.core.text import SHOWN_CHARS, quote_user_text, show_user_text
 from poolviz.lessons.lesson import STEPS
@@ -327,6 +327,7 @@ _PARAMS: tuple[_Param, ...] = (
     _choice_param("pool", "pool", POOLS),
     _int_param("pool_size", "ps", _fixed(1, MAX_POOL)),
     _int_param("pool_stride", "pst", _fixed(1, MAX_POOL)),
+    _int_param("blur_taps", "bt", _fixed(min(BLUR_TAPS), max(BLUR_TAPS))),
     _int_param("next_stride", "ns", _fixed(1, MAX_STRIDE)),
     _int_param("next_padding", "np", _fixed(0, MAX_PADDING)),
     _bool_param("show_values", "vals"),

@@ -60,6 +60,7 @@ class ViewState:
     pool: str = "max"
     pool_size: int = 2
     pool_stride: int = 2
+    blur_taps: int = 3  # BlurPool's filter: 3 = [1,2,1] (Zhang 2019), 4 = [1,3,3,1]
     next_stride: int = 2
     next_padding: int = 0
     show_values: bool = True
@@ -136,6 +137,7 @@ class ViewState:
             pool=self.pool,
             pool_size=self.pool_size,
             pool_stride=self.pool_stride,
+            blur_taps=self.blur_taps,
             next_stride=self.next_stride,
             next_padding=self.next_padding,
         )

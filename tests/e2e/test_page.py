@@ -377,11 +377,13 @@ def test_book_tab_shows_the_next_layer_results(page, app_url):
     open_app(page, app_url + "?tab=book")
     assert alerts(page) == []
     data = heatmaps(page, BOOK_FIG)
-    assert len(data) == 9  # rows A, B, C: input, max-pool, next layer
-    next_maps = [data[2].tolist(), data[5].tolist(), data[8].tolist()]
+    assert len(data) == 12  # rows A, B, C: input, max-pool, next layer, next layer with no pooling
+    next_maps = [data[2].tolist(), data[6].tolist(), data[10].tolist()]
     assert next_maps == [[[2, 2], [2, 2]], [[2, 2], [2, 2]], [[0, 4], [0, 4]]]
     book = book_example()
     assert next_maps == [book.next_maps[n].tolist() for n in "ABC"]
+    plain = [data[3].tolist(), data[7].tolist(), data[11].tolist()]
+    assert plain == [book.plain_next[n].tolist() for n in "ABC"]
     assert page.locator(FIG[LEFT]).count() == 0, "only the open tab is drawn"
     assert query(page) == {"tab": ["book"]}
     assert_no_exception(page)
