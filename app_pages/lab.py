@@ -233,7 +233,7 @@ def _job_status() -> None:
         st.plotly_chart(figures.training_figure([h.epoch for h in hist], [h.loss for h in hist],
                                                 [h.test_accuracy for h in hist]),
                         key="lab_train_fig", theme=None, config=figures.CONFIG)
-    if job_panel(status, "retraining"):
+    if job_panel(status, "retraining", "lab"):
         return
     if status.state in ("failed", "cpu-cap"):
         st.error(f"Retraining {status.describe().lower()}")

@@ -79,16 +79,17 @@ def start_training(config: exp.ExperimentConfig) -> None:
     )
 
 
-def job_panel(status: JobStatus, what: str) -> bool:
-    """Queued / running: the line, a progress bar and Cancel or Stop. True while unfinished."""
+def job_panel(status: JobStatus, what: str, key: str) -> bool:
+    """Queued / running: the line, a progress bar and Cancel or Stop (widget keys
+    ``{key}_cancel`` / ``{key}_stop``). True while unfinished."""
     if status.state == "queued":
         st.info(f"{status.describe()}. It starts when a worker is free.")
-        st.button("Cancel", key=f"cancel_{what}", on_click=executor().cancel, args=(status.job_id,))
+        st.button("Cancel", key=f"{key}_cancel", on_click=executor().cancel, args=(status.job_id,))
         return True
     if status.state == "running":
         fraction = min(max(float(status.fraction), 0.0), 1.0)
         st.progress(fraction, text=f"{what.capitalize()}… {fraction:.0%}")
-        st.button("Stop", key=f"stop_{what}", on_click=executor().cancel, args=(status.job_id,))
+        st.button("Stop", key=f"{key}_stop", on_click=executor().cancel, args=(status.job_id,))
         return True
     return False
 
@@ -103,7 +104,7 @@ def experiment_job() -> JobStatus | None:
 def training_progress() -> None:
     """Poll the job: its place in the queue, or progress and Stop, then the results."""
     status = experiment_job()
-    if status is None or job_panel(status, "training"):
+    if status is None or job_panel(status, "training", "ex"):
         return
     if status.result is not None:
         remember_result(ss.ex_job_config, status.result)

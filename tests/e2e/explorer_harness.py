@@ -2,7 +2,7 @@
 
 Run from the repository root: ``streamlit run tests/e2e/explorer_harness.py``. The query
 string picks the pattern once per session: ``?preset=random&n=16&seed=0`` (default: the
-book's 8×8 pattern). The pipelines are ``standard_pipelines(((1.0,),))``. It holds the
+book's 8×8 pattern). The pipelines are the default pair of ``poolviz.lessons.pipelines`` (max-pool, no pooling). It holds the
 pattern in session state, applies painted cells exactly once (``apply_edits``), and writes
 what Python saw as JSON into the ``harness_state`` box, which the tests read.
 """

@@ -17,14 +17,16 @@ import pytest
 
 from poolviz.core.invariance import changed_mask
 from poolviz.core.patterns import make_preset
+from poolviz.core.pipeline import LayerSettings
 from poolviz.core.text import format_value
-from poolviz.lessons.comparison import compare, standard_pipelines
+from poolviz.lessons.comparison import compare
+from poolviz.lessons.pipelines import DEFAULT_PAIR, selected
 
 from . import server
 from .helpers import APP_IDLE, assert_no_exception, record_sent_frames
 
 HARNESS = "tests/e2e/explorer_harness.py"
-PIPELINES = standard_pipelines(((1.0,),))
+PIPELINES = selected(LayerSettings(((1.0,),)), DEFAULT_PAIR)  # what explorer_view builds
 ASSETS = Path(__file__).resolve().parents[2] / "poolviz" / "render" / "assets"
 INPUT = '.pvx-map[data-stage="input"][data-which="original"]'
 
