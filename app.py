@@ -35,9 +35,8 @@ KEPT = tuple(key for page in PAGES.values() for key in getattr(page, "KEEP", ())
 def header() -> None:
     st.markdown("## Why max-pool between convolutions?")
     st.caption(
-        "Stride-1 convs with one global pool at the end are already shift invariant. So why "
-        "pool in between? Follow the six steps, or shift the pattern and watch what the "
-        "*next layer* receives."
+        "Stride-1 convs with one global pool at the end are already shift invariant. "
+        "So why pool in between?"
     )
     if ss.rejections:
         st.warning(

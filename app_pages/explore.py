@@ -26,6 +26,7 @@ def pipeline_choice(slot: int) -> None:
     st.selectbox(
         ("Left", "Right")[slot] + " pipeline", list(PIPELINES), key=key,
         format_func=PIPELINES.get, on_change=on_pipeline_change, args=(key,),
+        label_visibility="collapsed",  # the column says which side; the value says what
     )
 
 

@@ -50,7 +50,7 @@ def draw_lesson(view: view_state.ViewState) -> None:
             c2.button("Start the lesson", key="lesson_start", on_click=go_to_step, args=(1,))
             return
         step = STEPS[view.step - 1]
-        head, back, nxt, leave = st.columns([6, 1, 1, 1.3], vertical_alignment="center")
+        head, back, nxt, leave = st.columns([6, 1, 1, 1.3])
         head.markdown(
             f"**Step {step.number} of {len(STEPS)}** {_progress(step.number)} — "
             f"**{step.title}** · *{step.question}*"

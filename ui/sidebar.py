@@ -164,6 +164,11 @@ def sidebar() -> None:
 
 
 def shift_controls() -> None:
+    with st.container(key="shift_controls"):
+        _shift_controls()
+
+
+def _shift_controls() -> None:
     c1, c2, c3, c4 = st.columns([3, 3, 3, 1.6])
     c4.toggle(
         "Instant mode",
