@@ -53,14 +53,18 @@ def step_view(number: int) -> ViewState:
 
 
 def is_step_view(view: ViewState) -> bool:
-    """Whether ``view`` is still exactly the view its step opened (nothing changed since).
+    """Whether ``view`` still shows what its step opened: only looking elsewhere (another
+    tab) or at the numbers on or off does not count as a change.
 
     >>> is_step_view(step_view(2)), is_step_view(replace(step_view(2), dx=3))
     (True, False)
+    >>> is_step_view(replace(step_view(2), tab="lab", show_values=False))
+    True
     """
-    return 1 <= view.step <= len(STEPS) and replace(view, show_values=DEFAULT.show_values) == replace(
-        step_view(view.step), show_values=DEFAULT.show_values
-    )
+    if not 1 <= view.step <= len(STEPS):
+        return False
+    looks = {"tab": DEFAULT.tab, "show_values": DEFAULT.show_values, "sweep": DEFAULT.sweep}
+    return replace(view, **looks) == replace(step_view(view.step), **looks)
 
 
 def step_evidence(view: ViewState) -> Evidence | None:
