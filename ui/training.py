@@ -1,4 +1,4 @@
-"""The experiment's training worker: a thread that only computes, polled by a fragment."""
+"""The experiment's training: queued on the server's one bounded executor (ui/jobs.py), polled by a fragment."""
 
 from __future__ import annotations
 
