@@ -20,7 +20,7 @@ from poolviz.lab.data import check_images, load_digits, shift_images
 from poolviz.lab.train import TrainConfig, train
 from poolviz.lab.weights import load_all
 from poolviz.view import choices
-from ui.training import executor, job_panel, session_id, submit
+from ui.training import executor, job_panel, session_job, submit
 
 KEY = "lab"
 TITLE = choices.TABS[KEY]
@@ -217,8 +217,7 @@ def _start_job(config: TrainConfig) -> None:
 
 
 def _lab_job():
-    status = executor().poll(session_id())
-    return status if status is not None and status.name == "retraining" else None
+    return session_job("retraining")
 
 
 def _job_status() -> None:

@@ -94,10 +94,16 @@ def job_panel(status: JobStatus, what: str, key: str) -> bool:
     return False
 
 
-def experiment_job() -> JobStatus | None:
-    """This session's experiment job, or None (a digits-lab job is not the experiment's)."""
+def session_job(name: str) -> JobStatus | None:
+    """This session's job called ``name`` (the experiment's "training", the lab's
+    "retraining"), or None: one session holds at most one job, of either kind."""
     status = executor().poll(session_id())
-    return status if status is not None and status.name == "training" else None
+    return status if status is not None and status.name == name else None
+
+
+def experiment_job() -> JobStatus | None:
+    """This session's experiment job, or None."""
+    return session_job("training")
 
 
 @st.fragment(run_every=0.3)

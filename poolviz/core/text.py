@@ -54,6 +54,15 @@ def format_value(v: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def shape_text(a: np.ndarray) -> str:
+    """A map's size as the page writes it: ``8×8``, or ``1 number`` after a global pool.
+
+    >>> shape_text(np.zeros((4, 7))), shape_text(np.array(2.0))
+    ('4×7', '1 number')
+    """
+    return "×".join(str(n) for n in np.shape(a)) if np.ndim(a) else "1 number"
+
+
 def format_grid(a: np.ndarray) -> np.ndarray:
     """:func:`format_value` applied to every cell of a map.
 

@@ -30,8 +30,9 @@ from poolviz.core.checks import PoolvizError
 from poolviz.core.costs import stage_costs
 from poolviz.core.invariance import changed_cells, sweep, sweep_shifts
 from poolviz.core.ops import shift
+from poolviz.core.patterns import make_preset
 from poolviz.core.pipeline import LayerSettings
-from poolviz.core.text import format_value
+from poolviz.core.text import format_value, shape_text
 from poolviz.lessons.arrangement import find_arrangement_pair
 from poolviz.lessons.comparison import PipelineRun, book_example, compare
 from poolviz.lessons.pipelines import NO_POOLING, POOLING, STRIDED, build, selected, title
@@ -131,7 +132,7 @@ def _step2(x, settings, dx, dy, mode, names) -> Evidence:
         return Evidence(False, ("Step 2 compares the pooling and the no-pooling pipelines; "
                                 "choose both to see it.",))
     p, q = facts(pooled), facts(plain)
-    feed_shape = "×".join(map(str, np.shape(pooled.original[p.feed])))
+    feed_shape = shape_text(pooled.original[p.feed])
     out_p = "unchanged" if p.out_changed == 0 else f"{p.out_changed} of {p.out_cells} cells changed"
     s1 = (
         f"With {p.title} the next layer reads the same {feed_shape} map after the shift "
@@ -196,8 +197,6 @@ def _pool_kind_table(x: np.ndarray, settings: LayerSettings) -> tuple[list, dict
 
 
 def _step4(x, settings, dx, dy, mode, names) -> Evidence:
-    from poolviz.core.patterns import make_preset  # only this step draws a second pattern
-
     runs = _runs(x, settings, dx, dy, mode, (POOLING, NO_POOLING))
     pooled, plain = _by_key(runs, settings, POOLING), _by_key(runs, settings, NO_POOLING)
     if pooled is None or plain is None:

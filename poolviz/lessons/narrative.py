@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from poolviz.core.invariance import StageSummary, changed_cells
-from poolviz.core.text import format_value
+from poolviz.core.text import format_value, shape_text
 from poolviz.lessons.comparison import next_layer_index
 
 __all__ = [
@@ -60,10 +60,6 @@ def _grid_text(a: np.ndarray) -> str:
     return "[" + ", ".join("[" + ", ".join(format_value(v) for v in row) + "]" for row in a) + "]"
 
 
-def _shape(a: np.ndarray) -> str:
-    return "×".join(str(n) for n in np.shape(a))
-
-
 def explain_book(book) -> list[str]:
     """What the book's three rows show, read off the computed maps."""
     names = list(book.inputs)
@@ -89,7 +85,7 @@ def explain_book(book) -> list[str]:
     same_plain = len({book.plain_global[n] for n in names}) == 1
     lines.append(
         f"With no pooling (stride-1 convs), the next layer ({book.plain_label}) gives a "
-        f"{_shape(book.plain_next[first])} map that "
+        f"{shape_text(book.plain_next[first])} map that "
         + (f"changes for {' and '.join(plain_changed)}" if plain_changed else "never changes")
         + f"; its global max is {plain_max}"
         + (": the same for all three, so the question's network is invariant here too, but "

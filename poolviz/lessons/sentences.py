@@ -32,7 +32,7 @@ from poolviz.core.costs import unread
 from poolviz.core.invariance import changed_cells
 from poolviz.core.ops import aps_choice
 from poolviz.core.pipeline import Conv, Pool, cumulative_strides
-from poolviz.core.text import format_value
+from poolviz.core.text import format_value, shape_text
 from poolviz.lessons.comparison import PipelineRun, next_layer_index
 
 __all__ = [
@@ -67,10 +67,6 @@ def describe_shift(dx: int, dy: int, mode: str) -> str:
         )
     text = " and ".join(parts) if parts else "not at all"
     return text + (", wrapping around" if mode == "wrap" and parts else "")
-
-
-def _shape(a: np.ndarray) -> str:
-    return "×".join(str(n) for n in np.shape(a)) if np.ndim(a) else "1 number"
 
 
 def _zero(*maps: np.ndarray) -> bool:
@@ -152,14 +148,14 @@ def pipeline_sentence(run: PipelineRun) -> str:
     nxt = f.feed + 1
     reads = (
         f"{run.name}: the next layer ({run.labels[nxt]}) reads the {run.labels[f.feed]} map "
-        f"({_shape(run.original[f.feed])})"
+        f"({shape_text(run.original[f.feed])})"
     )
     if _zero(run.original[f.feed], run.shifted[f.feed]):
         return reads + ", which is all zero: no signal reaches the next layer."
     text = reads + f": {_change(f.feed_changed, f.feed_cells)}. "
     if f.no_signal_out:
-        return text + f"Its output ({_shape(run.original[nxt])}) is all zero: no signal reaches it."
-    return text + f"Its output ({_shape(run.original[nxt])}) is {_change(f.out_changed, f.out_cells)}."
+        return text + f"Its output ({shape_text(run.original[nxt])}) is all zero: no signal reaches it."
+    return text + f"Its output ({shape_text(run.original[nxt])}) is {_change(f.out_changed, f.out_cells)}."
 
 
 def _indices(kind: str, idx: tuple[int, ...]) -> str:
@@ -188,13 +184,14 @@ def unread_sentences(run: PipelineRun) -> list[str]:
             continue
         parts = [_indices("row", rows)] if rows else []
         parts += [_indices("column", cols)] if cols else []
-        edge = all(r > max(shape[0] - 1 - len(rows), -1) for r in rows) and all(
-            c > shape[1] - 1 - len(cols) for c in cols
+        # Unread cells that are exactly the last rows/columns: the windows stop short.
+        edge = rows == tuple(range(shape[0] - len(rows), shape[0])) and cols == tuple(
+            range(shape[1] - len(cols), shape[1])
         )
         why = "the windows stop short of the edge" if edge else "its stride skips them"
         out.append(
             f"{run.name}: the {layer.label} does not read {' and '.join(parts)} of its "
-            f"{_shape(run.original[i - 1])} input ({why})."
+            f"{shape_text(run.original[i - 1])} input ({why})."
         )
     return out
 
