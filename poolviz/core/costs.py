@@ -24,6 +24,7 @@ Everything is computed from the layer specs and the input size, never by running
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,6 +126,13 @@ def unread(layer: Layer, in_shape: tuple[int, int]) -> tuple[tuple[int, ...], tu
     >>> unread(Pool("max", 2, 2), (4, 4))
     ((), ())
     """
+    return _unread(layer, (int(in_shape[0]), int(in_shape[1])))
+
+
+# Cached: it depends only on the layer and the shape, and the sentences ask it for every
+# shift of a view (the explorer payload: hundreds of times for the same few layers).
+@functools.lru_cache(maxsize=4096)
+def _unread(layer: Layer, in_shape: tuple[int, int]) -> tuple[tuple[int, ...], tuple[int, ...]]:
     if isinstance(layer, (ReLU, GlobalPool)) or (isinstance(layer, Pool) and layer.kind == "aps"):
         return (), ()
     out = output_shape(layer, in_shape)

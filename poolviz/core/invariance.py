@@ -101,6 +101,9 @@ def changed_mask(reference: np.ndarray, other: np.ndarray) -> np.ndarray | None:
     """
     a = np.asarray(reference, dtype=np.float64)
     b = np.asarray(other, dtype=np.float64)
+    if a.shape == b.shape:  # one map against one (the sentences, per shift): one scale
+        scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0), 1.0)
+        return np.abs(b - a) > RELATIVE_TOLERANCE * scale
     if b.ndim < a.ndim or b.shape[b.ndim - a.ndim :] != a.shape:
         return None
     cells = tuple(range(b.ndim - a.ndim, b.ndim))

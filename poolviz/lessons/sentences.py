@@ -24,6 +24,7 @@ max-pool: the next layer (conv 2×2 /2) reads the max-pool 2×2 /2 map (4×4): u
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,8 +95,24 @@ class Facts:
         return changed_cells(np.array(self.global_before), np.array(self.global_after)) > 0
 
 
+# explain() asks for each run's facts three times (its sentence, the global outputs, the
+# verdict); the explorer payload calls explain for every shift. A per-call memo, keyed by
+# the run's id while explain holds the runs (a ContextVar: each session's thread its own).
+_FACTS_MEMO: ContextVar[dict | None] = ContextVar("poolviz_facts_memo", default=None)
+
+
 def facts(run: PipelineRun) -> Facts:
     """The facts of a run that could run (``run.ok``)."""
+    memo = _FACTS_MEMO.get()
+    if memo is not None:
+        known = memo.get(id(run))
+        if known is None:
+            known = memo[id(run)] = _facts(run)
+        return known
+    return _facts(run)
+
+
+def _facts(run: PipelineRun) -> Facts:
     feed = next_layer_index(run.layers)
     nxt = feed + 1
     strides = [s for s in cumulative_strides(run.layers[1:]) if s is not None]
@@ -290,6 +307,14 @@ def aps_sentence(run: PipelineRun) -> str | None:
 
 def explain(runs: Mapping[str, PipelineRun], dx: int, dy: int, mode: str) -> list[str]:
     """Every sentence for a comparison, in the order the page shows them."""
+    token = _FACTS_MEMO.set({})
+    try:
+        return _explain(runs, dx, dy, mode)
+    finally:
+        _FACTS_MEMO.reset(token)
+
+
+def _explain(runs: Mapping[str, PipelineRun], dx: int, dy: int, mode: str) -> list[str]:
     first = next((r for r in runs.values() if r.ok), None)
     out = []
     if first is not None:
