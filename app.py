@@ -16,6 +16,7 @@ st.set_page_config(
 from app_pages import PAGES  # noqa: E402 — set_page_config must be the first Streamlit call
 from poolviz.core.text import markdown_escape  # noqa: E402
 from poolviz.view.state import DEFAULT as DEFAULT_VIEW  # noqa: E402
+from ui.explorer import fit_shift  # noqa: E402
 from ui.lesson import draw_lesson  # noqa: E402
 from ui.panels import guarded, page_message, page_style  # noqa: E402
 from ui.session import (  # noqa: E402
@@ -27,7 +28,7 @@ from ui.session import (  # noqa: E402
     start_session,
     sync_url,
 )
-from ui.sidebar import shift_controls, sidebar  # noqa: E402
+from ui.sidebar import sidebar  # noqa: E402
 
 KEPT = tuple(key for page in PAGES.values() for key in getattr(page, "KEEP", ()))
 
@@ -47,13 +48,13 @@ def header() -> None:
             st.text("\n".join(ss.rejections))
 
 
-# A fragment: moving a shift slider, clicking a cell or switching a tab reruns only this
-# part, not the sidebar's two dozen widgets (sidebar changes still rerun the whole page).
+# A fragment: a released shift, a painted stroke or a tab switch reruns only this part,
+# not the sidebar's two dozen widgets (sidebar changes still rerun the whole page).
 @st.fragment
 def main_area() -> None:
     keep_alive(*KEPT)  # widgets of closed tabs would otherwise lose their values
+    guarded("The shift", fit_shift, current_view())
     guarded("The lesson", draw_lesson, current_view())
-    shift_controls()
     view = current_view()
     titles = [page.TITLE for page in PAGES.values()]
     tabs = st.tabs(titles, key="tab_label", default=ss.initial_tab, on_change="rerun")

@@ -7,17 +7,18 @@ import pandas as pd
 import streamlit as st
 
 from poolviz.lessons.pipelines import PIPELINES
-from poolviz.render import figures
 from poolviz.render.torch_code import torch_snippet
 from poolviz.view import choices, downloads
 from poolviz.view import state as view_state
-from ui.cached import compute_key, explore_figures, explore_results, pipelines_for, scrub_page
-from ui.callbacks import on_cell_click, on_pipeline_change
-from ui.panels import bullets, guarded
+from ui.cached import compute_key, explore_results, pipelines_for
+from ui.callbacks import on_painted, on_pipeline_change, on_shift
+from ui.explorer import draw_explorer, page_explorer
+from ui.panels import guarded
 from ui.session import ss
 
 KEY = "explore"
 TITLE = choices.TABS[KEY]
+EXPLORER_KEY = "explorer"  # the component's key: its state is st.session_state["explorer"]
 
 
 def pipeline_choice(slot: int) -> None:
@@ -45,46 +46,26 @@ def costs_table(costs) -> None:
 
 
 def draw_explore(view: view_state.ViewState) -> None:
-    key = compute_key(view)
-    result = explore_results(key)
-    figs = explore_figures(key, view.show_values)
-    # Inputs in a narrow column beside the two pipelines, so that at 1280×800 a feature
-    # map of each pipeline is on screen without scrolling.
-    inputs, *sides = st.columns([0.8, 1.6, 1.6])
-    with inputs:
-        chart_key = f"input_{ss.versions['input']}"
-        st.plotly_chart(
-            figs["input"],
-            key=chart_key,
-            on_select=lambda: on_cell_click(chart_key),
-            selection_mode="points",
-            theme=None,
-            config=figures.CONFIG,
-        )
-        if figs["shifted"] is not None:
-            st.plotly_chart(figs["shifted"], key="shifted_input", theme=None, config=figures.CONFIG)
-    if view.scrub:
-        html, height, radius = scrub_page(key, view.show_values)
-        st.caption(
-            f"Instant mode: every shift within ±{radius} pixels is computed at once; drag the "
-            "sliders inside the panel (the original is on top, the shifted input below)."
-        )
-        st.iframe(html, height=height)
-    for slot, (column, (name, run)) in enumerate(zip(sides, result.runs.items(), strict=True)):
+    result = explore_results(compute_key(view))
+    explorer = page_explorer(view)
+    for slot, column in enumerate(st.columns(2)):
         with column:
             pipeline_choice(slot)
-            if not run.ok:
-                st.error(f"This pipeline cannot run on this input: {run.error}")
-                continue
-            st.caption(" → ".join(run.labels[1:]))
-            if not view.scrub:
-                st.plotly_chart(
-                    figs[name], key=("fig_left", "fig_right")[slot], theme=None,
-                    config=figures.CONFIG,
-                )
-            with st.expander("Size, multiply-adds and receptive field of every stage"):
-                costs_table(result.costs[name])
-    st.markdown(bullets(result.sentences))
+    # One component draws the shift controls, the input (painted in place), its shift, both
+    # pipelines' maps and the sentences, and redraws them in the browser for every shift;
+    # Python hears of a shift on release, and of painted cells in batches.
+    draw_explorer(
+        explorer,
+        key=EXPLORER_KEY,
+        ack=ss.explorer_ack,
+        shift=(view.dx, view.dy, view.mode),
+        rev=ss.shift_rev,
+        on_edits=on_painted,
+        on_shift=on_shift,
+    )
+    for column, (name, costs) in zip(st.columns(2), result.costs.items(), strict=False):
+        with column, st.expander(f"{name}: size, multiply-adds and receptive field of every stage"):
+            costs_table(costs)
 
 
 def draw_exports(view: view_state.ViewState) -> None:

@@ -28,11 +28,13 @@ the address so the link says what the page shows.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import time
 from pathlib import Path
 
+import explorer_apptest as explorer
 import numpy as np
 import pytest
 import streamlit as st
@@ -40,8 +42,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
 
+import ui.explorer as explorer_ui
 from poolviz.core.limits import PAGE_MAX_GRID, PAGE_MAX_KERNEL
 from poolviz.view import state as view_state
+from ui.explorer import clamp_shift, page_explorer
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -332,11 +336,16 @@ def rendered_texts(at: AppTest) -> list[str]:
 
 
 def assert_no_raw_markup(at: AppTest) -> None:
-    # st.iframe HTML (the scrub view) is raw HTML by design: no user text may reach it
-    for frame in at.get("iframe"):
-        html = frame.proto.srcdoc if hasattr(frame, "proto") else ""
-        for payload in HTML_PAYLOADS + MD_PAYLOADS + UNKNOWN_KEYS[-6:]:
-            assert payload not in html, f"user text {payload!r} inside an iframe's HTML"
+    # The Explore component's html/css/js are the repository's files; what varies is its
+    # data, JSON whose strings carry no raw "<" (payload_json escapes it), so no user text
+    # can become markup there, and the JS inserts text with textContent only.
+    try:
+        component = explorer.element(at)
+    except AssertionError:
+        component = None
+    if component is not None:
+        assert "<" not in component.json, "raw '<' in the component's data"
+        assert component.html_content == explorer_ui._HTML
     for text in rendered_texts(at):
         found = RAW_MARKUP.search(drop_escaped(text))
         assert found is None, f"raw markup {found.group()!r} in a rendered element: {text[:300]!r}"
@@ -386,7 +395,12 @@ def check_page(params: dict, *, must_reject: set[str] = frozenset()) -> AppTest:
     back = written(at)
     assert view_state.decode(back).rejections == (), f"the page wrote an invalid URL: {back}"
     assert all(len(v) == 1 for v in back.values()), f"a repeat survived: {back}"
-    want = view_state.encode(expected.state)
+    # A shift beyond what the component precomputes is clamped to its radius (with a note).
+    radius = page_explorer(expected.state).radius
+    dx, dy = clamp_shift(expected.state.dx, expected.state.dy, radius)
+    want = view_state.encode(dataclasses.replace(expected.state, dx=dx, dy=dy))
+    if (dx, dy) != (expected.state.dx, expected.state.dy):
+        assert any(f"±{radius} pixels" in i.value for i in at.info)
     for key in KEYS:
         if key in params and key not in rejected:
             assert back.get(key) == ([want[key]] if key in want else None), (
@@ -478,7 +492,7 @@ def test_1000_field_query_string_stays_fast_and_bounded():
     assert tail.startswith("'junk0', 'junk1', 'junk2', 'junk3', 'junk4'") and tail.endswith(MORE)
     assert any("994 more unknown parameters" in t.value for t in at.text)
     assert written(at) == {"dx": ["3"]}
-    assert at.slider(key="dx").value == 3
+    assert explorer.data(at)["shift"]["dx"] == 3
     assert_no_raw_markup(at)
 
 
@@ -492,7 +506,7 @@ def test_more_than_1000_fields_are_ignored_by_streamlit_not_by_the_page():
     params["dx"] = "3"
     at = run_app(params)
     assert not at.exception
-    assert at.slider(key="dx").value == view_state.DEFAULT.dx  # dx=3 never reached the page
+    assert explorer.data(at)["shift"]["dx"] == view_state.DEFAULT.dx  # dx=3 never reached it
 
 
 def test_more_than_1000_fields_leave_a_url_that_disagrees_with_the_view():
@@ -518,7 +532,7 @@ def test_dx_beyond_the_default_width_falls_back_when_the_pattern_is_refused():
     wide = view_state.encode(view_state.DEFAULT.with_pattern(np.zeros((8, 16))))["p"]
     params = {"p": wide[:-1], "dx": "12", "pool": "avg"}
     at = check_page(params, must_reject={"p", "dx"})
-    assert at.slider(key="dx").value == view_state.DEFAULT.dx
+    assert explorer.data(at)["shift"]["dx"] == view_state.DEFAULT.dx
 
 
 def test_repeated_keys_reach_the_page_and_are_refused():
@@ -588,8 +602,9 @@ def test_a_failing_callback_is_one_line_on_the_page_and_the_page_keeps_working(m
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "That change could not be applied" in errors[0]
     assert "secret" not in errors[0] and "passwd" not in errors[0]
-    at.slider(key="dx").set_value(2).run()
+    explorer.move(at, 2)
     assert not at.exception and not at.error  # shown once; the page works on
+    assert written(at)["dx"] == ["2"]
 
 
 def test_a_failing_session_start_falls_back_to_the_default_view(monkeypatch):
@@ -604,4 +619,4 @@ def test_a_failing_session_start_falls_back_to_the_default_view(monkeypatch):
     at.run()
     assert not at.exception
     assert any("Reading the link could not be drawn" in e.value for e in at.error)
-    assert at.slider(key="dx").value == 1  # the default view
+    assert explorer.data(at)["shift"]["dx"] == 1  # the default view

@@ -10,10 +10,11 @@ its call and its argument's source, not by file or line, so moving reviewed code
 is being split into app_pages/ and ui/) keeps passing, while a new sink or a reviewed one
 fed something else fails until someone reviews it and adds it here with a reason.
 
-The one sink today, Instant mode's ``st.iframe(html, ...)``, shows
-:func:`poolviz.render.scrub.scrub_html`; the tests below check that its data goes in
-only as JSON (with ``<`` escaped) and that its script inserts text only with
-``textContent`` (or draws it on a canvas), never as HTML.
+The sinks today: the page's own CSS (``st.html``) and the Explore component
+(``st.components.v2.component``), whose html/css/js are the repository's files and whose
+data is :func:`poolviz.render.explorer.payload_json`; the tests below check that user
+text in that data stays inert JSON (``<`` escaped), also in the offline page, and that the
+script inserts text only with ``textContent`` (or draws it on a canvas), never as HTML.
 """
 
 from __future__ import annotations
@@ -28,19 +29,13 @@ import pytest
 
 from poolviz.core.patterns import make_preset
 from poolviz.lessons.comparison import standard_pipelines
-from poolviz.render import scrub
+from poolviz.render import explorer
 
 REPO = Path(__file__).resolve().parents[1]
 SCANNED = ("app.py", "app_pages", "ui", "poolviz")
 
 # (call, first argument's source) -> why it is safe. Count = how many such calls exist.
-REVIEWED: dict[tuple[str, str], str] = {
-    ("st.iframe", "html"): (
-        "Instant mode: `html` comes from poolviz.render.scrub.scrub_html (via the page's "
-        "scrub_page): the data is JSON with '<' escaped, the script uses textContent and "
-        "canvas fillText only (test_scrub_page_* below)"
-    ),
-}
+REVIEWED: dict[tuple[str, str], str] = {}
 REVIEWED[("st.html", 'f"<style>{_CSS.read_text(encoding=\'utf-8\')}</style>"')] = (
     "the page's own CSS, read from ui/assets/page.css; no user data reaches it"
 )
@@ -49,7 +44,7 @@ REVIEWED[("st.components.v2.component", "COMPONENT_NAME")] = (
     "through `data` as JSON, and explorer.js writes text with textContent or on canvases "
     "(test_browser_scripts_insert_text_only)"
 )
-REVIEWED_COUNT = {("st.components.v2.component", "COMPONENT_NAME"): 1, ("st.iframe", "html"): 1, next(k for k in REVIEWED if k[0] == "st.html"): 1}
+REVIEWED_COUNT = {key: 1 for key in REVIEWED}
 
 _SINK_ATTRS = {"html", "iframe", "declare_component"}
 _JS_HTML_SINKS = (
@@ -167,65 +162,53 @@ def test_every_raw_html_sink_is_reviewed():
         assert count == REVIEWED_COUNT[key], f"{key} used {count} times at {where[key]}"
 
 
-# ---------------------------------------------------------------- the Instant-mode page
+# ---------------------------------------------------------------- the component's data
 
 HOSTILE = [
     "</script><script>alert(1)</script>",
     "<!--<script>",
     "<img src=x onerror=alert(1)>",
-    "__DX__ __DATA__ __SHOW__",
     "\u2028\u2029 line separators",
     "\"'`${alert(1)}`",
 ]
 
 
 def _hostile_data() -> dict:
-    data = scrub.scrub_data(make_preset("book"), standard_pipelines(((1.0,),)), radius=1)
+    data = explorer.explorer_data(make_preset("book"), standard_pipelines(((1.0,),)), "zero", 1)
     for i, entry in enumerate(data["pipelines"]):
         entry["name"] = HOSTILE[i % len(HOSTILE)]
-        entry["labels"] = [HOSTILE[(i + j) % len(HOSTILE)] for j in range(len(entry["labels"]))]
-    data["pipelines"].append({"name": HOSTILE[2], "error": HOSTILE[0] + HOSTILE[3]})
+        for j, stage in enumerate(entry["stages"]):
+            stage["label"] = HOSTILE[(i + j) % len(HOSTILE)]
+    data["pipelines"].append({"name": HOSTILE[2], "error": HOSTILE[0] + HOSTILE[3], "stages": []})
+    data["texts"] = list(HOSTILE)
     return data
 
 
-def _script(html: str) -> str:
-    scripts = re.findall(r"<script>(.*?)</script>", html, flags=re.S)
-    assert len(scripts) == 1
-    return scripts[0]
-
-
-def _payload(html: str) -> dict:
-    found = re.findall(r'<script type="application/json" id="poolviz-data">(.*?)</script>', html, re.S)
-    assert len(found) == 1
-    assert "<" not in found[0]
-    return json.loads(found[0])
-
-
-def test_scrub_page_data_is_json_only_and_inert():
+def test_component_data_is_json_only_and_inert():
     data = _hostile_data()
-    html = scrub.scrub_html(data, True, dx=1, dy=-1)
-    # only the page's own two scripts: the JSON data element and the code
-    assert html.count("<script") == 2 and html.count("</script>") == 2
-    assert "<!--" not in html and "<img" not in html
-    config = _payload(html)
-    assert config["data"] == data  # the data round-trips exactly, placeholders and all
-    assert (config["show_values"], config["dx"], config["dy"]) == (True, 1, -1)
+    text = explorer.payload_json(data)
+    assert "<" not in text  # nothing in it can open a tag, even inside a script element
+    assert json.loads(text) == data  # and it round-trips exactly
 
 
-def test_scrub_page_numbers_are_numbers():
-    empty = {"dys": [0], "dxs": [0], "pipelines": []}
-    for bad in ("1); alert(1", "__DATA__"):
-        with pytest.raises(ValueError):
-            scrub.scrub_html(empty, dx=bad)
-        with pytest.raises(ValueError):
-            scrub.scrub_html(empty, dy=bad)
-    assert _payload(scrub.scrub_html(empty, dx=1.9))["dx"] == 1  # int(): always a number
+def test_the_offline_page_holds_only_its_own_scripts():
+    data = _hostile_data()
+    js = (ASSETS / "explorer.js").read_text(encoding="utf-8")
+    css = (ASSETS / "explorer.css").read_text(encoding="utf-8")
+    page = explorer.offline_html(data, js, css, title=HOSTILE[0])
+    assert page.count("<script") == js.count("<script") + 2  # the JSON element and the module
+    assert "<img" not in page and "<!--<script>" not in page
+    found = re.findall(r"<script type='application/json' id='poolviz-explorer-data'>(.*?)</script>",
+                       page, re.S)
+    assert len(found) == 1 and "<" not in found[0]
+    config = json.loads(found[0])
+    assert json.loads(config["payload"]) == data
 
 
 ASSETS = REPO / "poolviz" / "render" / "assets"
 
 
-@pytest.mark.parametrize("name", ["scrub.js", "explorer.js"])
+@pytest.mark.parametrize("name", ["explorer.js"])
 def test_browser_scripts_insert_text_only(name):
     script = (ASSETS / name).read_text(encoding="utf-8")
     for sink in _JS_HTML_SINKS:
@@ -236,6 +219,3 @@ def test_browser_scripts_insert_text_only(name):
     assert dom_text_props <= {"textContent"}
 
 
-def test_scrub_page_placeholders_are_the_files_and_the_data():
-    page = (ASSETS / "scrub.html").read_text(encoding="utf-8")
-    assert set(re.findall(r"__[A-Z]+__", page)) == {"__CSS__", "__JS__", "__DATA__"}

@@ -232,7 +232,6 @@ def test_worst_case_query_string_is_short():
         sweep="grid",
         seed=MAX_SEED,
         threshold=0.99,
-        scrub=True,
         ex_samples=4999,
         ex_motif="pattern",
         ex_distractors=19,

@@ -34,7 +34,7 @@ KEY_TO_FIELD = {
     "tab": "tab", "p": "pattern", "dx": "dx", "dy": "dy", "mode": "mode", "k": "kernel",
     "cs": "conv_stride", "cp": "conv_padding", "relu": "relu", "pool": "pool", "ps": "pool_size",
     "pst": "pool_stride", "ns": "next_stride", "np": "next_padding", "vals": "show_values",
-    "sweep": "sweep", "seed": "seed", "th": "threshold", "scrub": "scrub",
+    "sweep": "sweep", "seed": "seed", "th": "threshold",
     "en": "ex_samples", "em": "ex_motif", "ed": "ex_distractors", "eg": "ex_grid",
     "es": "ex_steps", "elr": "ex_rate", "eseed": "ex_seed", "step": "step", "pipes": "pipelines", "bt": "blur_taps",
 }  # fmt: skip
@@ -90,7 +90,6 @@ def states(draw) -> ViewState:
         sweep=draw(st.sampled_from(SWEEPS)),
         seed=draw(st.integers(0, MAX_SEED)),
         threshold=draw(st.integers(0, 100)) / 100,
-        scrub=draw(st.booleans()),
         ex_samples=draw(st.integers(50, 5000)),
         ex_motif=draw(st.sampled_from(MOTIF_CHOICES)),
         ex_distractors=draw(st.integers(0, 20)),

@@ -15,9 +15,9 @@ import streamlit as st
 from poolviz.core import invariance, receptive, stepthrough
 from poolviz.core.checks import PoolvizError
 from poolviz.core.pipeline import run_pipeline
-from poolviz.lessons import classic, comparison, narrative, pipelines, sentences
+from poolviz.lessons import classic, comparison, narrative, pipelines
 from poolviz.lessons import experiment as exp
-from poolviz.render import figures, scrub, tab_figures
+from poolviz.render import tab_figures
 from poolviz.view import downloads
 from poolviz.view import state as view_state
 from poolviz.view.choices import GRID_SWEEP_RADIUS
@@ -43,41 +43,6 @@ def compute_key(view: view_state.ViewState) -> view_state.ViewState:
 def explore_results(key: view_state.ViewState) -> downloads.ViewResult:
     """The comparison and its sentences (what the downloads carry too)."""
     return downloads.view_result(key)
-
-
-def explore_figures(key: view_state.ViewState, show_values: bool):
-    runs = explore_results(key).runs
-    grid = np.array(key.pattern)
-    out = {
-        name: figures.pipeline_figure(run, show_values) if run.ok else None
-        for name, run in runs.items()
-    }
-    out["input"] = figures.input_figure(
-        grid, "input: click cells to toggle", show_values, clickable=True
-    )
-    shifted = next((r.shifted[0] for r in runs.values() if r.ok), None)
-    out["shifted"] = (
-        None
-        if shifted is None
-        else figures.input_figure(
-            shifted,
-            f"shifted {sentences.describe_shift(key.dx, key.dy, key.mode)}",
-            show_values,
-            outline=invariance.changed_mask(grid, shifted),
-        )
-    )
-    return out
-
-
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def scrub_page(key: view_state.ViewState, show_values: bool) -> tuple[str, int, int]:
-    runs = explore_results(key).runs
-    cells = sum(int(np.size(m)) for run in runs.values() for m in run.original)
-    radius = scrub.largest_radius(key.height, key.width, max(cells, 1), scrub.MAX_SCRUB_RADIUS)
-    data = scrub.scrub_data(np.array(key.pattern), pipelines_for(key), key.mode, radius)
-    dx = int(np.clip(key.dx, -radius, radius))
-    dy = int(np.clip(key.dy, -radius, radius))
-    return scrub.scrub_html(data, show_values, dx, dy), scrub.page_height(data), radius
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)

@@ -8,9 +8,10 @@ from poolviz.core import kernels, limits, patterns
 from poolviz.core.checks import PoolvizError
 from poolviz.lessons.pipelines import PIPELINES
 from poolviz.view import uploads as images
-from poolviz.view.selections import clicked_cells, clicked_stage_cell
+from poolviz.view.explorer_events import ExplorerEvent, apply_edits
+from poolviz.view.selections import clicked_stage_cell
 from ui.panels import safe_callback
-from ui.session import bump, note, set_kernel, set_pattern, ss
+from ui.session import bump, note, set_kernel, set_pattern, set_shift, ss
 
 
 @safe_callback
@@ -39,11 +40,18 @@ def on_invert() -> None:
 
 
 @safe_callback
-def on_cell_click(chart_key: str) -> None:
-    grid = np.array(ss.pattern)
-    for row, col in clicked_cells(ss.get(chart_key), grid.shape):
-        grid = patterns.toggle(grid, row, col)
-    set_pattern(grid)
+def on_painted(event: ExplorerEvent) -> None:
+    """Cells painted in the Explore component: each edit applied exactly once, by its
+    sequence number, however often the browser re-sends a batch."""
+    grid, ss.explorer_ack, count = apply_edits(np.array(ss.pattern), event, ss.explorer_ack)
+    if count:
+        set_pattern(grid)
+
+
+@safe_callback
+def on_shift(event: ExplorerEvent) -> None:
+    """The shift the student released in the component (already on screen there)."""
+    set_shift(event.dx, event.dy, event.mode, from_browser=True)
 
 
 @safe_callback

@@ -31,8 +31,12 @@ from poolviz.lessons import pipelines, sentences
 from poolviz.lessons.pipelines import DEFAULT_PAIR
 from poolviz.render import explorer as render_explorer
 from poolviz.view.explorer_events import ExplorerEvent, validate_event
+from ui.session import set_shift
 
-__all__ = ["ExplorerView", "explorer_view", "draw_explorer", "COMPONENT_NAME"]
+__all__ = [
+    "ExplorerView", "explorer_view", "page_explorer", "clamp_shift", "fit_shift", "draw_explorer",
+    "COMPONENT_NAME",
+]
 
 COMPONENT_NAME = "poolviz_explorer"
 _ASSETS = Path(render_explorer.__file__).with_name("assets")
@@ -77,6 +81,45 @@ def explorer_view(
     text = render_explorer.payload_json(data)
     return ExplorerView(
         text, data["height"], data["width"], data["radius"], tuple(data["modes"]), len(text)
+    )
+
+
+def page_explorer(view) -> ExplorerView:
+    """The payload of a page view (:class:`poolviz.view.state.ViewState`): both edge modes,
+    the largest radius that fits, the view's two pipelines and settings."""
+    return explorer_view(
+        view.pattern, view.layer_settings(), tuple(view.pipelines), SHIFT_MODES,
+        render_explorer.MAX_RADIUS, view.show_values,
+    )
+
+
+def clamp_shift(dx: int, dy: int, radius: int) -> tuple[int, int]:
+    """The shift the component can show: each axis within ``±radius``.
+
+    >>> clamp_shift(7, -2, 5), clamp_shift(1, 0, 8)
+    ((5, -2), (1, 0))
+    """
+    return max(-radius, min(radius, dx)), max(-radius, min(radius, dy))
+
+
+def fit_shift(view) -> None:
+    """Keep the session's shift within what the component precomputed.
+
+    A link may carry any shift the pattern allows (``±width``), but a view ships at most
+    :data:`~poolviz.render.explorer.MAX_PAYLOAD_BYTES`, which on a large pattern means a
+    smaller radius; the shift is clamped to it (with a note), so that the maps, the
+    sentences, the downloads and the address all show the same shift.
+    """
+    radius = page_explorer(view).radius
+    dx, dy = clamp_shift(view.dx, view.dy, radius)
+    if (dx, dy) == (view.dx, view.dy):
+        return
+    set_shift(dx, dy, view.mode)
+    st.info(
+        f"A shift of ({view.dx:+d}, {view.dy:+d}) is beyond the ±{radius} pixels this view "
+        f"precomputes (more would ship over {render_explorer.MAX_PAYLOAD_BYTES // 1_000_000} "
+        "MB to the browser), so the page shows "
+        f"({dx:+d}, {dy:+d}).",
     )
 
 
@@ -142,14 +185,14 @@ def draw_explorer(
             handler(event)
 
     dx, dy, mode = shift
-    r = view.radius
+    dx, dy = clamp_shift(int(dx), int(dy), view.radius)
     data = {
         "payload": view.payload,
         "editable": bool(editable),
         "ack": int(ack),
         "shift": {
-            "dx": max(-r, min(r, int(dx))),
-            "dy": max(-r, min(r, int(dy))),
+            "dx": dx,
+            "dy": dy,
             "mode": mode if mode in SHIFT_MODES else SHIFT_MODES[0],
             "rev": int(rev),
         },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from poolviz.core.checks import PoolvizError
 from poolviz.view import choices
@@ -30,7 +31,6 @@ SIMPLE_FIELDS = (
     "sweep",
     "seed",
     "threshold",
-    "scrub",
     "ex_samples",
     "ex_motif",
     "ex_distractors",
@@ -55,6 +55,9 @@ def apply_view(state: view_state.ViewState) -> None:
     ss.initial_tab = choices.TABS[state.tab]
     if "tab_label" in ss:  # the tab widget already exists: open the view's tab
         ss.tab_label = choices.TABS[state.tab]
+    # The Explore component keeps the user's shift over reruns; a new rev tells it that
+    # the server moved the shift (a link, Back, a lesson step) and it must take this one.
+    ss.shift_rev = ss.get("shift_rev", 0) + 1
 
 
 def init_session(state: view_state.ViewState, rejections=()) -> None:
@@ -65,20 +68,47 @@ def init_session(state: view_state.ViewState, rejections=()) -> None:
     ss.versions = {"input": 0, "kernel": 0, "upload": 0, "receptive": 0}
     ss.upload_bytes = None
     ss.messages = {}
+    ss.explorer_ack = 0  # the last painted edit applied (explorer_events.apply_edits)
     ss.view_ready = True
 
 
+def _address() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def _history_navigation() -> bool:
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and getattr(ctx, "is_history_navigation", False))
+
+
 def start_session() -> None:
-    """Read the URL once per session into session state (widgets are keyed by field)."""
+    """Read the URL into session state: once per session, and again after Back or Forward.
+
+    The page writes the address itself (:func:`sync_url`) and remembers what it wrote; an
+    address that differs from it on a later run came from the browser's history (Back
+    reruns the page with the older address), so the view is read from it again and the
+    view and the address never disagree.
+    """
+    params = _address()
     if "view_ready" in ss:
+        # Only a run the browser marks as history navigation: an ordinary rerun may carry
+        # an address a few ms older than the one just written, and must not undo it.
+        if _history_navigation() and params != ss.get("url_written", params):
+            decoded = view_state.decode(params)
+            apply_view(decoded.state)
+            bump("input")
+            bump("kernel")
+            ss.rejections = [r.message() for r in decoded.rejections]
+            ss.rejected_keys = [r.shown_key for r in decoded.rejections]
+            ss.url_written = params
         return
-    params = {key: st.query_params.get_all(key) for key in st.query_params}
     decoded = view_state.decode(params)
     if not params:
         # Streamlit hands the page no parameters at all when a link has more than 1,000;
         # rewrite the address so that it says what the page shows: the default view.
         st.query_params.clear()
     init_session(decoded.state, decoded.rejections)
+    ss.url_written = {} if not params else params
 
 
 def keep_alive(*keys: str) -> None:
@@ -95,9 +125,17 @@ def bump(name: str) -> None:
 def set_pattern(grid: np.ndarray) -> None:
     ss.pattern = tuple(tuple(float(v) for v in row) for row in np.asarray(grid))
     ss.rows, ss.cols = len(ss.pattern), len(ss.pattern[0])
-    ss.dx = int(np.clip(ss.dx, -ss.cols, ss.cols))
-    ss.dy = int(np.clip(ss.dy, -ss.rows, ss.rows))
+    set_shift(
+        int(np.clip(ss.dx, -ss.cols, ss.cols)), int(np.clip(ss.dy, -ss.rows, ss.rows)), ss.mode
+    )
     bump("input")
+
+
+def set_shift(dx: int, dy: int, mode: str, *, from_browser: bool = False) -> None:
+    """The view's shift. Unless the browser sent it, a change is pushed to the component."""
+    if (dx, dy, mode) != (ss.dx, ss.dy, ss.mode) and not from_browser:
+        ss.shift_rev = ss.get("shift_rev", 0) + 1
+    ss.dx, ss.dy, ss.mode = dx, dy, mode
 
 
 def set_kernel(kernel: np.ndarray) -> None:
@@ -124,18 +162,18 @@ def current_view() -> view_state.ViewState:
 
 
 def sync_url(view: view_state.ViewState) -> None:
-    """Write only the parameters whose value changed (rewriting all of them races)."""
+    """Write the address when the view changed, in ONE message: each message the browser
+    gets is one history entry, so a change (a released slider, a painted stroke) makes
+    one entry, and a run that changed nothing makes none."""
     try:
         wanted = view_state.encode(view)
     except PoolvizError as error:  # a state no link can carry: keep the last good address
         st.warning(f"The address could not be updated for this view: {error}")
         return
-    for key in list(st.query_params):
-        if key not in wanted:
-            del st.query_params[key]
-    for key, value in wanted.items():
-        if st.query_params.get_all(key) != [value]:
-            st.query_params[key] = value
+    written = {key: [value] for key, value in wanted.items()}
+    if _address() != written:
+        st.query_params.from_dict(wanted)
+    ss.url_written = written
 
 
 def draw_share(view: view_state.ViewState) -> None:

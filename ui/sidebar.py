@@ -1,4 +1,4 @@
-"""The sidebar (pattern, filter, pooling, display) and the shift controls above the tabs."""
+"""The sidebar: pattern, filter, pooling and display (the shift is on the Explore component)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import streamlit as st
 
 from poolviz.core import kernels, limits, patterns
 from poolviz.render import figures
-from poolviz.view.choices import BLUR_TITLES, MODE_TITLES, POOL_TITLES
+from poolviz.view.choices import BLUR_TITLES, POOL_TITLES
 from ui.callbacks import (
     apply_upload,
     on_clear,
@@ -161,27 +161,3 @@ def sidebar() -> None:
             key="show_values",
             help=f"maps larger than {figures.MAX_TEXT_CELLS} cells never show values",
         )
-
-
-def shift_controls() -> None:
-    with st.container(key="shift_controls"):
-        _shift_controls()
-
-
-def _shift_controls() -> None:
-    c1, c2, c3, c4 = st.columns([3, 3, 3, 1.6])
-    c4.toggle(
-        "Instant mode",
-        key="scrub",
-        help="Precompute every shift within a radius and scrub them in the browser, with no "
-        "round trip to the server",
-    )
-    c1.slider("Shift right (dx)", -ss.cols, ss.cols, key="dx")
-    c2.slider("Shift down (dy)", -ss.rows, ss.rows, key="dy")
-    c3.radio(
-        "At the edge",
-        list(MODE_TITLES),
-        key="mode",
-        horizontal=True,
-        format_func=MODE_TITLES.get,
-    )

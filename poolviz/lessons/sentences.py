@@ -23,6 +23,7 @@ max-pool: the next layer (conv 2×2 /2) reads the max-pool 2×2 /2 map (4×4): u
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -90,7 +91,7 @@ class Facts:
     global_after: float
     downsampling: tuple[int, int]  # product of the strides before the global pool, per axis
 
-    @property
+    @functools.cached_property  # asked for by every sentence; frozen is fine (__dict__)
     def global_changed(self) -> bool:
         return changed_cells(np.array(self.global_before), np.array(self.global_after)) > 0
 

@@ -82,6 +82,9 @@ MAX_VALUE_CHARS = 3000  # longer values are refused before any parsing
 MAX_QUERY_CHARS = 2000  # every encoded state's query string stays below this
 THRESHOLD_DECIMALS = 2
 RATE_DECIMALS = 3  # the experiment's learning rate
+# Parameters older links carry for settings that no longer exist, read silently: the view
+# they open is the same. ``scrub=1`` turned on the instant mode, which is how Explore works.
+RETIRED_KEYS = frozenset({"scrub"})
 MAX_UNKNOWN_REPORTED = 5  # further unknown keys are summed up in one rejection
 
 _MORE_KEY = "…"  # key of the rejection summing up unreported unknown keys
@@ -334,7 +337,6 @@ _PARAMS: tuple[_Param, ...] = (
     _choice_param("sweep", "sweep", SWEEPS),
     _int_param("seed", "seed", _fixed(0, MAX_SEED)),
     _threshold_param(),
-    _bool_param("scrub", "scrub"),
     _int_param("ex_samples", "en", _fixed(50, 5000)),
     _choice_param("ex_motif", "em", MOTIF_CHOICES),
     _int_param("ex_distractors", "ed", _fixed(0, 20)),
@@ -446,12 +448,16 @@ def decode(params: Mapping[str, Any]) -> Decoded:
     >>> [r.message() for r in d.rejections]  # doctest: +NORMALIZE_WHITESPACE
     ["`pool`: must be one of 'max', 'avg', 'blur', 'aps'; got 'MAX' — using the default 'max'",
      "'zoom': unknown parameter — ignored"]
+    >>> decode({"scrub": "1", "dx": "2"}).rejections  # a retired key: no warning
+    ()
     """
     texts: dict[str, str] = {}
     early: dict[str, Rejection] = {}
     unknown: list[Rejection] = []
     n_unknown = 0
     for key, raw in params.items():
+        if key in RETIRED_KEYS:  # an old link's setting that is now how the page works
+            continue
         if not isinstance(key, str) or key not in _BY_KEY:
             n_unknown += 1
             if n_unknown <= MAX_UNKNOWN_REPORTED:

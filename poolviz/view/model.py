@@ -67,7 +67,6 @@ class ViewState:
     sweep: str = "dx"
     seed: int = 0
     threshold: float = 0.5
-    scrub: bool = False
     ex_samples: int = 400
     ex_motif: str = "blob"
     ex_distractors: int = 3

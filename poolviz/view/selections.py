@@ -3,9 +3,6 @@
 Plotly selection events arrive as whatever JSON the browser sent: a page can be scripted,
 so every field is checked for type and range here, and anything else counts as no click.
 
->>> event = {"selection": {"points": [{"x": 2, "y": 1.0}, {"x": "2"}, {"x": 99, "y": 0}]}}
->>> clicked_cells(event, (8, 8))
-[(1, 2)]
 >>> clicked_stage_cell({"selection": {"points": [{"x": 0, "y": 1, "customdata": [3]}]}}, 5)
 (3, 1, 0)
 >>> clicked_stage_cell("nonsense", 5) is None
@@ -18,7 +15,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["MAX_POINTS", "clicked_cells", "clicked_stage_cell"]
+__all__ = ["MAX_POINTS", "clicked_stage_cell"]
 
 MAX_POINTS = 64  # a click selects one point; a box selection never more than a grid row or so
 
@@ -41,16 +38,6 @@ def _index(value: Any, size: int) -> int | None:
         return None
     index = int(round(value))
     return index if 0 <= index < size else None
-
-
-def clicked_cells(event: Any, shape: tuple[int, int]) -> list[tuple[int, int]]:
-    """(row, col) of every valid clicked point on a grid of ``shape``, in order."""
-    out = []
-    for point in _points(event):
-        row, col = _index(point.get("y"), shape[0]), _index(point.get("x"), shape[1])
-        if row is not None and col is not None:
-            out.append((row, col))
-    return out
 
 
 def clicked_stage_cell(event: Any, n_stages: int) -> tuple[int, int, int] | None:

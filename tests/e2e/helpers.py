@@ -39,6 +39,15 @@ __all__ = [
     "wait_for_query",
     "alerts",
     "assert_no_exception",
+    "EXPLORER",
+    "PVX_JS",
+    "PIPE",
+    "INPUT_MAP",
+    "SHIFTED_MAP",
+    "explorer_maps",
+    "explorer_dataset",
+    "shift_range",
+    "click_input_cell",
 ]
 
 MAIN = '[data-testid="stMain"]'
@@ -66,14 +75,38 @@ _ALL_FIGURES_JS = """
 })
 """
 
+# The Explore component lives in an open shadow root (st.components.v2, isolated styles):
+# page scripts reach it through its host; Playwright's CSS locators pierce it by themselves.
+EXPLORER = ".st-key-explorer"
+PVX_JS = (
+    "document.querySelector('.st-key-explorer [data-testid=\"stBidiComponentIsolated\"]')"
+    "?.shadowRoot?.querySelector('.pvx')"
+)
+
 _FIGURES_READY_JS = """
 (main) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
   const plots = document.querySelectorAll(main + ' .js-plotly-plot');
-  return plots.length > 0 && Array.from(plots).every((gd) => gd._fullData && gd._fullLayout);
+  const host = document.querySelector('.st-key-explorer');
+  const pvx = __PVX__;
+  if (host && !(pvx && pvx.dataset.draws)) return false;
+  return (plots.length > 0 || !!pvx) &&
+    Array.from(plots).every((gd) => gd._fullData && gd._fullLayout);
 }
-"""
+""".replace("__PVX__", PVX_JS)
+
+_EXPLORER_MAPS_JS = """
+() => {
+  const root = __PVX__;
+  if (!root) return null;
+  return Array.from(root.querySelectorAll('.pvx-map'), (e) => ({
+    pipeline: e.dataset.pipeline, stage: e.dataset.stage, which: e.dataset.which,
+    values: e.dataset.values ? JSON.parse(e.dataset.values) : null,
+    changed: e.dataset.changed ? JSON.parse(e.dataset.changed) : null,
+  }));
+}
+""".replace("__PVX__", PVX_JS)
 
 
 def script_state(page: Page) -> str | None:
@@ -112,8 +145,46 @@ def open_app(page: Page, url: str, timeout: float = 60_000, figures: bool = True
         page.wait_for_function(_FIGURES_READY_JS, arg=MAIN, timeout=timeout)
 
 
+# Names for the Explore component's maps, used where a Plotly container selector would
+# go: the i-th pipeline's stages (originals, then the shifted row), the input, its shift.
+PIPE = ("pipe:0", "pipe:1")
+INPUT_MAP, SHIFTED_MAP = "input:original", "input:shifted"
+
+
+def explorer_maps(page: Page) -> list[dict] | None:
+    """Every map the component drew, in page order: pipeline, stage, which, values, changed."""
+    return page.evaluate(_EXPLORER_MAPS_JS)
+
+
+def explorer_dataset(page: Page) -> dict:
+    """The component root's data attributes (dx, dy, mode, draws, drawMs, ack, layout...)."""
+    return page.evaluate(f"() => {{ const r = {PVX_JS}; return r ? {{...r.dataset}} : {{}}; }}")
+
+
+def _component_heatmaps(page: Page, name: str) -> list[np.ndarray] | None:
+    maps = explorer_maps(page)
+    if maps is None or any(m["values"] is None for m in maps):
+        return None
+    arrays = [(m, np.atleast_2d(np.array(m["values"], dtype=float))) for m in maps]
+    if name.startswith("input:"):
+        which = name.split(":")[1]
+        return [a for m, a in arrays if m["stage"] == "input" and m["which"] == which]
+    names = list(dict.fromkeys(m["pipeline"] for m, _ in arrays if m["stage"] != "input"))
+    index = int(name.split(":")[1])
+    if index >= len(names):
+        return None
+    mine = [(m, a) for m, a in arrays if m["pipeline"] == names[index] and m["stage"] != "input"]
+    return [a for m, a in mine if m["which"] == "original"] + [
+        a for m, a in mine if m["which"] == "shifted"
+    ]
+
+
 def heatmaps(page: Page, container: str) -> list[np.ndarray] | None:
-    """The heatmap z arrays of the figure inside ``container``, in trace order."""
+    """The heatmap z arrays of the figure inside ``container``, in trace order; for the
+    Explore component's names (:data:`PIPE`, :data:`INPUT_MAP`, :data:`SHIFTED_MAP`) its
+    maps' ``data-values``, originals first (what the Plotly figures used to hold)."""
+    if container.startswith(("pipe:", "input:")):
+        return _component_heatmaps(page, container)
     data = page.evaluate(_HEATMAPS_JS, container)
     if data is None:
         return None
@@ -198,7 +269,6 @@ __all__ += [
     "SentFrames",
     "record_sent_frames",
     "record_dialogs",
-    "scrub_frame",
 ]
 
 _TRACES_JS = """
@@ -282,21 +352,17 @@ def record_dialogs(page: Page) -> list[str]:
     return seen
 
 
-def scrub_frame(page: Page, timeout_s: float = 20.0):
-    """The instant-mode iframe's Frame, once its first draw is done (``dataset.draws``)."""
-    page.wait_for_selector(f"{MAIN} iframe", timeout=timeout_s * 1000)
-    deadline = time.monotonic() + timeout_s
-    while True:
-        for frame in page.frames:
-            if frame is page.main_frame:
-                continue
-            try:
-                if frame.evaluate(
-                    "!!document.getElementById('dx') && !!document.body.dataset.draws"
-                ):
-                    return frame
-            except Exception:  # noqa: BLE001 — a frame still loading or detached
-                pass
-        if time.monotonic() > deadline:
-            raise AssertionError("no instant-mode iframe with a drawn canvas")
-        time.sleep(POLL_S)
+def shift_range(page: Page, axis: str):
+    """The component's native range input for ``axis`` ("dx" or "dy")."""
+    return page.locator(f"{EXPLORER} input.pvx-{axis}")
+
+
+def click_input_cell(page: Page, row: int, col: int, delay_ms: float = 0) -> None:
+    """Click the centre of cell (row, col) of the component's input (painting)."""
+    grid = page.locator(f'{EXPLORER} .pvx-map[data-stage="input"][data-which="original"]')
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    rows = grid.evaluate("(e) => JSON.parse(e.dataset.values)")
+    x = box["x"] + (col + 0.5) * box["width"] / len(rows[0])
+    y = box["y"] + (row + 0.5) * box["height"] / len(rows)
+    page.mouse.click(x, y, delay=delay_ms)

@@ -26,7 +26,9 @@ from poolviz.lessons.pipelines import selected
 from poolviz.view import state as view_state
 
 from .helpers import (
+    INPUT_MAP,
     MAIN,
+    PIPE,
     after,
     alerts,
     assert_no_exception,
@@ -34,6 +36,7 @@ from .helpers import (
     open_app,
     query,
     record_dialogs,
+    shift_range,
     wait_for_heatmaps,
     wait_for_query,
 )
@@ -41,8 +44,8 @@ from .helpers import (
 SCRIPT = "<script>alert(1)</script>"
 JS_LINK = "[x](javascript:alert(1))"
 BOOK = view_state.DEFAULT.pattern_array()
-FIG_WITH = ".st-key-fig_left"  # the left side: max-pool by default
-INPUT = '[class*="st-key-input_"]'
+FIG_WITH = PIPE[0]  # the left side: max-pool by default
+INPUT = INPUT_MAP
 WARNING = "fell back to their defaults:"
 
 
@@ -224,12 +227,12 @@ def test_hostile_upload_is_refused_and_the_page_keeps_working(app, name):
     assert_no_exception(app)
     assert alerts(app) == messages, "nothing else warns"
 
-    # The pattern and the figures are unchanged, and the page still answers a slider.
+    # The pattern and the maps are unchanged, and the page still answers the shift.
     assert query(app) == {}
     np.testing.assert_array_equal(heatmaps(app, INPUT)[0], BOOK)
     assert len(heatmaps(app, FIG_WITH)) == 8
-    app.locator('.st-key-dx [data-testid="stSlider"] input[type="range"]').focus()
-    after(app, lambda: app.keyboard.press("ArrowRight"))
+    shift_range(app, "dx").focus()
+    app.keyboard.press("ArrowRight")
     wait_for_heatmaps(app, FIG_WITH, with_pooling_maps(2))
     assert wait_for_query(app, lambda q: q == {"dx": ["2"]})
     np.testing.assert_array_equal(heatmaps(app, INPUT)[0], BOOK)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -29,22 +28,29 @@ from poolviz.view import state as view_state
 from poolviz.view import uploads as images
 
 from .helpers import (
+    EXPLORER,
+    INPUT_MAP,
+    PIPE,
+    SHIFTED_MAP,
     after,
     alerts,
-    all_figures,
     assert_no_exception,
+    click_input_cell,
+    explorer_dataset,
+    explorer_maps,
     heatmaps,
     open_app,
     query,
+    shift_range,
     wait_for_app_run,
     wait_for_heatmaps,
     wait_for_query,
 )
 
 LEFT, RIGHT = "left", "right"  # Explore's two sides: by default max-pool and no pooling
-FIG = {LEFT: ".st-key-fig_left", RIGHT: ".st-key-fig_right"}
-INPUT = '[class*="st-key-input_"]'  # the clickable chart's key gets a new number per toggle
-SHIFTED_INPUT = ".st-key-shifted_input"
+FIG = {LEFT: PIPE[0], RIGHT: PIPE[1]}  # the component's maps of each pipeline
+INPUT = INPUT_MAP
+SHIFTED_INPUT = SHIFTED_MAP
 BOOK_FIG = ".st-key-book_fig"
 DEFAULT = view_state.DEFAULT
 BOOK = DEFAULT.pattern_array()
@@ -70,37 +76,8 @@ def shifted_row(view: view_state.ViewState, side: str = LEFT) -> list[np.ndarray
     return maps[len(maps) // 2 :]
 
 
-def slider(page, key: str):
-    return page.locator(f'.st-key-{key} [data-testid="stSlider"] input[type="range"]')
-
-
 def share_link(page) -> str:
     return page.locator('.st-key-share [data-testid="stCode"]').inner_text().strip()
-
-
-def click_cell(page, row: int, col: int) -> None:
-    """Click the input chart at the centre of cell (row, col), from Plotly's own axes."""
-    x, y = page.evaluate(
-        """([sel, row, col]) => {
-             const gd = document.querySelector(sel + ' .js-plotly-plot');
-             gd.scrollIntoView({block: 'center'});
-             const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-             const box = gd.getBoundingClientRect();
-             return [box.left + xa._offset + xa.l2p(col), box.top + ya._offset + ya.l2p(row)];
-           }""",
-        [INPUT, row, col],
-    )
-    # Plotly clicks the point it last hovered: move there and wait for that hover first.
-    page.mouse.move(x, y)
-    page.wait_for_function(
-        """([sel, row, col]) => {
-             const gd = document.querySelector(sel + ' .js-plotly-plot');
-             const hover = gd && gd._hoverdata;
-             return !!hover && hover.some((p) => p.x === col && p.y === row);
-           }""",
-        arg=[INPUT, row, col],
-    )
-    page.mouse.click(x, y)
 
 
 def choose(page, key: str, option: str) -> None:
@@ -153,35 +130,41 @@ def test_first_paint_shows_the_books_matrices(app):
     assert app.js_errors == []
 
 
-def test_dx_slider_arrow_key_shifts_the_maps_and_the_url(app):
-    knob = slider(app, "dx")
+def test_dx_arrow_key_shifts_the_maps_at_once_and_the_url_on_release(app):
+    knob = shift_range(app, "dx")
     knob.focus()
-    after(app, lambda: app.keyboard.press("ArrowRight"))
+    draws = int(explorer_dataset(app)["draws"])
+    app.keyboard.press("ArrowRight")
+    # Drawn in the browser, no round trip: the maps already show dx=2.
+    assert explorer_dataset(app)["dx"] == "2" and int(explorer_dataset(app)["draws"]) > draws
     view = replace(DEFAULT, dx=2)
-    data = wait_for_heatmaps(app, FIG[LEFT], shifted_row(view), indices=[4, 5, 6, 7])
+    data = wait_for_heatmaps(app, FIG[LEFT], shifted_row(view), indices=[4, 5, 6, 7], timeout_s=0.5)
     assert not np.array_equal(data[5], pipeline_maps(DEFAULT)[5]), "dx=2 moves the pooled map"
     np.testing.assert_array_equal(data[1], pipeline_maps(view)[1])  # original row unchanged
-    wait_for_heatmaps(app, SHIFTED_INPUT, [shift(BOOK, 0, 2, "zero")])
+    wait_for_heatmaps(app, SHIFTED_INPUT, [shift(BOOK, 0, 2, "zero")], timeout_s=0.5)
+    # The address, the share link and the downloads follow on release.
     assert wait_for_query(app, lambda q: q.get("dx") == ["2"]) == {"dx": ["2"]}
-    assert knob.get_attribute("aria-valuetext") == "2"
+    wait_for_app_run(app)
+    assert "dx=2" in share_link(app)
+    assert knob.input_value() == "2"
     assert_no_exception(app)
 
 
-def test_clicking_an_input_cell_toggles_it(app):
+def test_clicking_an_input_cell_paints_it(app):
     before = query(app).get("p")
-    click_cell(app, 5, 3)
-    app.wait_for_selector(".st-key-input_1 .js-plotly-plot")  # a new chart key per toggle
+    click_input_cell(app, 5, 3)
     grid = BOOK.copy()
     grid[5, 3] = 1.0
-    wait_for_heatmaps(app, INPUT, [grid])
+    wait_for_heatmaps(app, INPUT, [grid], timeout_s=0.5)  # painted in this frame
     view = DEFAULT.with_pattern(grid)
     params = wait_for_query(app, lambda q: q.get("p") != before)
     assert params["p"] == [view_state.encode(view)["p"]]
     wait_for_heatmaps(app, FIG[LEFT], pipeline_maps(view))
     # and back: a second click on the same cell restores the book pattern and the URL
-    click_cell(app, 5, 3)
+    click_input_cell(app, 5, 3)
     wait_for_heatmaps(app, INPUT, [BOOK])
     wait_for_query(app, lambda q: "p" not in q)
+    wait_for_heatmaps(app, FIG[LEFT], pipeline_maps(DEFAULT))
     assert_no_exception(app)
 
 
@@ -205,24 +188,20 @@ def test_switching_to_average_pool_changes_the_pool_stage(app):
     assert_no_exception(app)
 
 
-def _normalised(figures):
-    """Chart keys without the per-toggle number of the input chart."""
-    return [
-        (re.sub(r"^st-key-input_\d+$", "st-key-input", key or ""), data) for key, data in figures
-    ]
-
-
-def test_reopening_the_url_in_a_fresh_context_gives_the_same_figures(app, new_context):
+def test_reopening_the_url_in_a_fresh_context_gives_the_same_maps(app, new_context):
     grid = BOOK.copy()
     grid[1, 6] = 1.0
-    slider(app, "dy").focus()
-    after(app, lambda: app.keyboard.press("ArrowRight"))
+    shift_range(app, "dy").focus()
+    app.keyboard.press("ArrowRight")
     wait_for_query(app, lambda q: q.get("dy") == ["1"])
-    click_cell(app, 1, 6)
-    wait_for_heatmaps(app, INPUT, [grid])
     wait_for_app_run(app)
-    after(app, lambda: app.locator(".st-key-mode").get_by_text("wrap around").click())
+    click_input_cell(app, 1, 6)
+    wait_for_heatmaps(app, INPUT, [grid])
+    wait_for_query(app, lambda q: "p" in q)
+    wait_for_app_run(app)
+    app.locator(f"{EXPLORER} .pvx-mode").get_by_text("wrap around").click()
     wait_for_query(app, lambda q: q.get("mode") == ["wrap"])
+    wait_for_app_run(app)
     choose(app, "pool", "BlurPool (anti-aliased)")
     view = replace(DEFAULT.with_pattern(grid), dy=1, mode="wrap", pool="blur")
     wanted = {k: [v] for k, v in view_state.encode(view).items()}
@@ -231,20 +210,15 @@ def test_reopening_the_url_in_a_fresh_context_gives_the_same_figures(app, new_co
     wait_for_heatmaps(app, FIG[LEFT], pipeline_maps(view))
     link = share_link(app)  # what a student copies: the st.code block
     assert parse_qs(urlsplit(link).query) == params == query(app)
-    shown = _normalised(all_figures(app))
-    assert [key for key, _ in shown] == [
-        "st-key-input",
-        "st-key-shifted_input",
-        "st-key-fig_left",
-        "st-key-fig_right",
-    ]
+    shown = explorer_maps(app)
+    assert [m["pipeline"] for m in shown][:2] == ["input", "input"]
 
     fresh = new_context()
     for url in (link, app.url):
         again = fresh.new_page()
         open_app(again, url)
         assert alerts(again) == []
-        assert _normalised(all_figures(again)) == shown, url
+        assert explorer_maps(again) == shown, url
         assert query(again) == params
         assert_no_exception(again)
         again.close()
@@ -303,7 +277,7 @@ def test_malformed_parameter_warns_and_keeps_the_rest(page, app_url, key):
     params = wait_for_query(page, lambda q: key not in q)  # fell back to the default
     assert params == {k: [v] for k, v in good.items()}
     moved = "dx" if key == "dy" else "dy"
-    assert slider(page, moved).get_attribute("aria-valuetext") == "2"
+    assert f"{moved}=2" in share_link(page)  # the page's view, not only the address
 
 
 def test_uploading_a_png_sets_the_pattern(app, tmp_path: Path):

@@ -27,10 +27,10 @@ const MIN_FONT_PX = 11;
 const PAD_PX = 3; // per side, so neighbouring numbers never touch
 const MIN_CELL_PX = 8;
 const MAX_CELL_PX = 44;
-const GAP_PX = 14; // between maps in a row
+const GAP_PX = 10; // between maps in a row
 const CAPTION_PX = 13; // stage captions (explorer.css)
-const PIPE_GAP_PX = 28; // between pipelines side by side
-const MIN_SIDE_CELL_PX = 16; // pipelines side by side only if every number still fits
+const PIPE_GAP_PX = 20; // between pipelines side by side
+const MIN_SIDE_CELL_PX = 14; // everything on one line only if every number still fits
 const MARK_PX = 3; // changed-cell outline
 const GRID_COLOUR = "#8c959f";
 const FOCUS_COLOUR = "#c24e00";
@@ -150,17 +150,23 @@ function build(parentElement) {
   }
   st.note = el("p", "pvx-note", root);
   st.note.setAttribute("role", "status");
-  const top = el("div", "pvx-top", root);
-  const inFig = el("figure", "pvx-fig", top);
-  st.inputCaption = el("figcaption", "", inFig);
-  st.inputMap = makeMap(inFig, "input", "input", "original");
-  const shFig = el("figure", "pvx-fig", top);
-  st.shiftCaption = el("figcaption", "", shFig);
-  st.shiftMap = makeMap(shFig, "input", "input", "shifted");
-  st.sentences = el("ul", "pvx-sentences", top);
-  st.sentences.setAttribute("aria-live", "polite");
-  st.status = el("p", "pvx-status", root);
+  st.hint = el("p", "pvx-hint", root);
+  // The input is the first column, like a stage: its original above its shift, so at
+  // 1280x800 the input and both pipelines' maps, original and shifted, share one line.
   st.pipes = el("div", "pvx-pipes", root);
+  st.inputSection = el("section", "pvx-pipe pvx-input", st.pipes);
+  el("h4", "", st.inputSection).textContent = "input";
+  const inFig = el("figure", "pvx-fig pvx-stage", el("div", "pvx-stages", st.inputSection));
+  st.inputCaption = el("figcaption", "", inFig);
+  el("div", "pvx-which", inFig).textContent = "original";
+  st.inputMap = makeMap(inFig, "input", "input", "original");
+  st.shiftWhich = el("div", "pvx-which", inFig);
+  st.shiftMap = makeMap(inFig, "input", "input", "shifted");
+  // Below the maps: a line appearing while edits travel must not move the cells under
+  // the pointer.
+  st.status = el("p", "pvx-status", root);
+  st.sentences = el("ul", "pvx-sentences", root);
+  st.sentences.setAttribute("aria-live", "polite");
   st.maps = [];
   wireControls(st);
   wirePainting(st);
@@ -261,6 +267,7 @@ function prepare(st) {
   for (const m of st.maps) m.widest = stageWidest(m.stage);
   sizeMap(st.inputMap, [P.height, P.width]);
   sizeMap(st.shiftMap, [P.height, P.width]);
+  st.inputMap.stage = st.shiftMap.stage = P.input; // its caption width counts in layout
   st.radius = P.radius;
   for (const ctl of [st.dxCtl, st.dyCtl]) {
     ctl.input.min = String(-P.radius);
@@ -271,7 +278,7 @@ function prepare(st) {
 
 function buildPipes(st) {
   const P = st.P;
-  st.pipes.textContent = "";
+  for (const node of [...st.pipes.children]) if (node !== st.inputSection) node.remove();
   st.maps = [];
   st.rows = [];
   for (const [pipe, p] of P.pipelines.entries()) {
@@ -315,7 +322,9 @@ function layout(st) {
     let total = PIPE_GAP_PX;
     for (const m of rowMaps) {
       if (m.el.dataset.which !== "original") continue;
-      m.captionWidth ??= ctx.measureText(m.stage.label).width + 4;
+      // Captions wrap between words (explorer.css: min-content stages), so a stage is as
+      // wide as its map or its caption's longest word.
+      m.captionWidth ??= Math.max(...m.stage.label.split(/\s+/).map((w) => ctx.measureText(w).width)) + 4;
       total += Math.max(m.w * (c + 1) + 1, m.captionWidth) + GAP_PX;
     }
     return total;
@@ -330,15 +339,15 @@ function layout(st) {
   // measured at FONT_PX.
   const font = (c) => (c >= FONT_PX + 6 ? FONT_PX : MIN_FONT_PX);
   const fits = (widest, c) =>
-    c >= font(c) + 4 && c - 2 * PAD_PX >= Math.ceil((widest * font(c)) / FONT_PX);
-  let cell = largest(st.rows);
-  const side = st.rows.length > 1 && cell >= MIN_SIDE_CELL_PX &&
-    (!P.show_values || st.maps.every((m) => fits(m.widest, cell)));
-  if (!side) cell = Math.min(MAX_CELL_PX, ...st.rows.map((r) => largest([r])));
+    c >= font(c) + 3 && c - 2 * PAD_PX >= Math.ceil((widest * font(c)) / FONT_PX);
+  const lines = [[st.inputMap], ...st.rows];
+  let cell = largest(lines);
+  const side = cell >= MIN_SIDE_CELL_PX &&
+    (!P.show_values || [st.inputWidest, ...st.maps.map((m) => m.widest)].every((w) => fits(w, cell)));
+  if (!side) cell = Math.min(MAX_CELL_PX, ...lines.map((r) => largest([r])));
   st.pipes.classList.toggle("pvx-side", side);
-  // The input and its shift share a line (the sentences go beside them or below).
-  cell = Math.min(cell, Math.floor((avail - 40) / (2 * P.width + 2)) - 1);
   cell = Math.max(MIN_CELL_PX, Math.min(MAX_CELL_PX, cell));
+  Object.assign(st.root.dataset, { layout: side ? "one-line" : "stacked", avail: String(avail), cell: String(cell), need: lines.map((r) => lineWidth(r, MIN_SIDE_CELL_PX).toFixed(0)).join(",") });
   st.cell = cell;
   st.fontPx = font(cell);
   for (const m of [st.inputMap, st.shiftMap, ...st.maps]) fitCanvas(m, cell);
@@ -481,8 +490,8 @@ function drawShift(st) {
     stale ? `Computing the maps for “${TITLES[st.mode] || st.mode}”…` : "",
     st.hiddenNote,
   ].filter(Boolean).join(" ");
-  st.shiftCaption.textContent = `shifted input (${st.dx >= 0 ? "+" : ""}${st.dx}, ` +
-    `${st.dy >= 0 ? "+" : ""}${st.dy}), ${TITLES[mode] || mode}; marked cells changed`;
+  st.shiftWhich.textContent = `shifted (${st.dx >= 0 ? "+" : ""}${st.dx}, ` +
+    `${st.dy >= 0 ? "+" : ""}${st.dy})`;
   st.dxCtl.out.textContent = (st.dx > 0 ? "+" : "") + st.dx;
   st.dyCtl.out.textContent = (st.dy > 0 ? "+" : "") + st.dy;
   Object.assign(st.root.dataset, { dx: String(st.dx), dy: String(st.dy), mode: st.mode });
@@ -694,9 +703,12 @@ export default function mount(component) {
       ? "Input pattern: click or drag to paint; arrow keys move, Space toggles a cell"
       : "Input pattern"
   );
-  st.inputCaption.textContent = st.editable
-    ? "input: click or drag to paint (keys: arrows, Space)"
-    : "input";
+  st.inputCaption.textContent = "pattern";
+  st.hint.textContent = (st.editable
+    ? "Click or drag on the input's original to paint it (keyboard: Tab to it, arrows move, " +
+      "Space toggles). "
+    : "") + "In every shifted map, a thick outline and a corner triangle mark the cells that " +
+    "differ from the original.";
   // Acknowledged edits are in the payload now; keep only the newer local ones.
   const ack = Number.isSafeInteger(data.ack) && data.ack >= 0 ? data.ack : 0;
   st.ack = ack;

@@ -1,0 +1,190 @@
+"""The Explore component on the page, under AppTest: the shift and the painting go through
+the page's callbacks as a browser sends them (tests/explorer_apptest.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import explorer_apptest as explorer
+import numpy as np
+import pytest
+import streamlit as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
+from streamlit.testing.v1 import AppTest
+
+from poolviz.core.patterns import make_preset
+from poolviz.lessons.comparison import compare
+from poolviz.lessons.pipelines import selected
+from poolviz.render.explorer import DECIMALS, MAX_PAYLOAD_BYTES
+from poolviz.view import state as view_state
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
+def run_app(params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def qp(at: AppTest) -> dict[str, str]:
+    return {key: at.query_params[key] for key in at.query_params}
+
+
+def assert_shows(at: AppTest, state: view_state.ViewState) -> None:
+    """Every map the component draws for its shift equals the core's for ``state``."""
+    runs = compare(
+        state.pattern_array(), selected(state.layer_settings(), state.pipelines),
+        state.dx, state.dy, state.mode,
+    )
+    drawn = explorer.shown(at)
+    assert list(drawn) == ["input", *runs]
+    np.testing.assert_array_equal(drawn["input"]["shifted"][0], next(iter(runs.values())).shifted[0])
+    for name, run in runs.items():
+        for which in ("original", "shifted"):
+            for got, want in zip(drawn[name][which], getattr(run, which)[1:], strict=True):
+                np.testing.assert_allclose(got, want, rtol=0, atol=10.0**-DECIMALS)
+
+
+def test_one_set_of_shift_controls_and_no_plotly_maps_on_explore():
+    at = run_app()
+    assert not at.exception and not at.error
+    # dx, dy and the edge mode live in the component (its range inputs and radios)
+    assert not [w for w in at.main.slider] and not at.radio
+    assert not at.get("plotly_chart")
+    d = explorer.data(at)
+    assert d["shift"] == {"dx": 1, "dy": 0, "mode": "zero", "rev": d["shift"]["rev"]}
+    assert d["payload"]["modes"] == ["zero", "wrap"]
+    assert len(explorer.element(at).json) <= MAX_PAYLOAD_BYTES + 1000
+    assert_shows(at, view_state.DEFAULT)
+
+
+def test_a_released_shift_updates_the_address_the_claim_and_the_exports():
+    at = run_app()
+    rev = explorer.data(at)["shift"]["rev"]
+    explorer.move(at, 2, -1, "wrap")
+    assert not at.exception
+    assert qp(at) == {"dx": "2", "dy": "-1", "mode": "wrap"}
+    # The browser moved it: the server does not push it back (same rev).
+    assert explorer.data(at)["shift"] == {"dx": 2, "dy": -1, "mode": "wrap", "rev": rev}
+    assert_shows(at, view_state.ViewState(dx=2, dy=-1, mode="wrap"))
+    code = next(c.value for c in at.code if "import torch" in c.value)
+    assert "moves 2 right and 1 up, wrapping" in code
+    assert "You changed the view" in " ".join(c.value for c in at.caption)
+
+
+def test_a_lesson_step_moves_the_components_shift_with_a_new_rev():
+    at = run_app({"dx": "3", "step": "0"})
+    rev = explorer.data(at)["shift"]["rev"]
+    assert explorer.data(at)["shift"]["dx"] == 3
+    at.button(key="lesson_start").click().run()  # step 1: dx=1 on Explore
+    assert not at.exception
+    d = explorer.data(at)
+    assert d["shift"]["dx"] == 1 and d["shift"]["rev"] > rev
+
+
+def test_painted_cells_apply_once_and_reach_the_address():
+    at = run_app()
+    before = np.array(at.session_state.pattern)
+    explorer.paint(at, [(0, 0, 1), (7, 7, 1)], seq=2)
+    assert not at.exception
+    after = np.array(at.session_state.pattern)
+    assert after[0, 0] == 1 and after[7, 7] == 1
+    assert np.count_nonzero(after != before) == 2
+    assert explorer.data(at)["ack"] == 2
+    assert view_state.decode({"p": qp(at)["p"]}).state.pattern == at.session_state.pattern
+    assert_shows(at, view_state.DEFAULT.with_pattern(after))
+    # The same batch again (a retry that crossed the ack) changes nothing.
+    explorer.paint(at, [(0, 0, 1), (7, 7, 1)], seq=2)
+    np.testing.assert_array_equal(np.array(at.session_state.pattern), after)
+    # A batch re-sending an old edit with a new one applies only the new one.
+    explorer.paint(at, [(7, 7, 1), (0, 1, 1)], seq=3)
+    assert explorer.data(at)["ack"] == 3
+    assert np.count_nonzero(np.array(at.session_state.pattern) != after) == 1
+
+
+def test_a_shift_beyond_the_radius_of_a_large_pattern_is_clamped_with_a_note():
+    big = view_state.DEFAULT.with_pattern(make_preset("random", 32, 32, seed=0))
+    at = run_app(view_state.encode(dataclasses.replace(big, dx=7, dy=-8)))
+    assert not at.exception and not at.error
+    d = explorer.data(at)
+    radius = d["payload"]["radius"]
+    assert radius < 7
+    assert (d["shift"]["dx"], d["shift"]["dy"]) == (radius, -radius)
+    assert (qp(at)["dx"], qp(at)["dy"]) == (str(radius), str(-radius))
+    assert any(f"±{radius} pixels" in i.value for i in at.info)
+    assert len(json.loads(explorer.element(at).json)["payload"]) <= MAX_PAYLOAD_BYTES
+
+
+HOSTILE_SHIFTS = [
+    {"dx": "2", "dy": 0, "mode": "zero"},
+    {"dx": 99, "dy": 0, "mode": "zero"},
+    {"dx": 1.5, "dy": 0, "mode": "zero"},
+    {"dx": True, "dy": 0, "mode": "zero"},
+    {"dx": 1, "dy": 0, "mode": "<script>"},
+    {"dx": 1, "dy": 0, "mode": "zero", "extra": 1},
+    [1, 0, "zero"],
+    "dx=2",
+    {"dx": 2**70, "dy": 0, "mode": "zero"},
+]
+HOSTILE_EDITS = [
+    {"seq": 1, "edits": [{"row": 8, "col": 0, "value": 1}]},
+    {"seq": 1, "edits": [{"row": 0, "col": 0, "value": 0.5}]},
+    {"seq": -1, "edits": [{"row": 0, "col": 0, "value": 1}]},
+    {"seq": 1, "edits": [{"row": 0, "col": 0, "value": 1}] * 600},
+    {"seq": 2**60, "edits": "all"},
+    {"edits": [{"row": 0, "col": 0, "value": 1}]},
+    ["seq", 1],
+    None,
+]
+
+
+@pytest.mark.parametrize("raw", HOSTILE_SHIFTS, ids=range(len(HOSTILE_SHIFTS)))
+def test_a_malformed_shift_from_the_browser_is_ignored(raw):
+    at = run_app()
+    explorer.send(at, shift=raw, raw=True)
+    assert not at.exception and not at.error
+    assert (at.session_state.dx, at.session_state.mode) == (1, "zero")
+    assert qp(at) == {}
+    assert_shows(at, view_state.DEFAULT)
+
+
+@pytest.mark.parametrize("raw", HOSTILE_EDITS, ids=range(len(HOSTILE_EDITS)))
+def test_a_malformed_paint_batch_is_ignored(raw):
+    at = run_app()
+    explorer.send(at, edits=raw)
+    assert not at.exception and not at.error
+    assert at.session_state.pattern == view_state.DEFAULT.pattern
+    assert explorer.data(at)["ack"] == 0
+    # and a good batch afterwards still applies
+    explorer.paint(at, [(0, 0, 1)], seq=1)
+    assert at.session_state.pattern[0][0] == 1.0
+
+
+JSONISH = hs.recursive(
+    hs.none() | hs.booleans() | hs.integers(-(2**60), 2**60) | hs.floats() | hs.text(max_size=8),
+    lambda inner: hs.lists(inner, max_size=4) | hs.dictionaries(hs.text(max_size=5), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=12 if os.environ.get("CI") else 8, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(shift=JSONISH, edits=JSONISH)
+def test_fuzzed_component_messages_never_break_the_page(shift, edits):
+    at = run_app()
+    explorer.send(at, shift=shift, edits=edits, raw=True)
+    assert not at.exception
+    assert not [e.value for e in at.error]
