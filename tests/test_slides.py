@@ -122,8 +122,12 @@ def test_changed_cells_carry_a_corner_triangle_and_outline_in_contrasting_ink(re
         original, shifted = stage_maps(result, m.tag)
         rgb = m.scale.rgb(m.values)
         ink = m.scale.ink(rgb)
-        corner = pixels[cell_pixels(m, m.cell - 2, 0)]  # inside the triangle
+        corner = pixels[cell_pixels(m, m.cell - 2, 0)]  # the corner: triangle and outline
         edge = pixels[cell_pixels(m, 0, m.cell // 2)]  # on the outline, left edge
+        # Inside the outline but under the triangle's hypotenuse: the triangle alone.
+        t, mark = m.triangle_px, m.mark_px
+        assert t >= 2 * mark + 1, (m.cell, t, mark)  # so the triangle shows past the outline
+        tip = pixels[cell_pixels(m, m.cell - mark - 1, mark)]
         if m.tag["which"] == "original":
             assert m.changed is None
             np.testing.assert_array_equal(corner, rgb)
@@ -131,8 +135,11 @@ def test_changed_cells_carry_a_corner_triangle_and_outline_in_contrasting_ink(re
         rule = changed_mask(original, shifted).reshape(m.values.shape)
         np.testing.assert_array_equal(m.changed, rule)
         np.testing.assert_array_equal(corner[rule], ink[rule])
+        np.testing.assert_array_equal(tip[rule], ink[rule])
         np.testing.assert_array_equal(edge[rule], ink[rule])
         np.testing.assert_array_equal(corner[~rule], rgb[~rule])
+        if not m.show_numbers:
+            np.testing.assert_array_equal(tip[~rule], rgb[~rule])
         marked_any |= bool(rule.any())
         for cell, mark in zip(rgb.reshape(-1, 3), ink.reshape(-1, 3), strict=True):
             assert contrast(cell, mark) >= 3
