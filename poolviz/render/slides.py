@@ -456,8 +456,9 @@ def slide_scene(
     Panels (the input, then each pipeline: original above shifted) go side by side, on
     more lines only when they do not fit one; the sentences under them, then the legend and
     the settings. The cell size (one for every map but a global pool's single cell, never
-    under 44 px) is the largest from 60 px down with which all of it fits; the sentences'
-    size steps down from 28 px to 19 px only if nothing fits otherwise.
+    under 44 px, and small maps' cells grown so their numbers fit) is the largest from 60 px
+    down with which all of it fits, with the largest sentence size from 28 px to 19 px;
+    cells of 24 px or more with smaller sentences come before smaller cells.
     """
     width, height = SLIDE_SIZE
     x0, inner = _MARGIN, width - 2 * _MARGIN
