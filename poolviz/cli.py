@@ -1,9 +1,11 @@
-"""The command line: ``python -m poolviz export [QUERY] --format json|csv|png [-o FILE]``,
+"""The command line: ``python -m poolviz export [QUERY] --format png|svg|html|json|csv [-o FILE]``
+(``--figure PIPELINE:STAGE:WHICH`` for one map alone, as png or svg),
 and ``python -m poolviz lab data|weights|predict|evaluate ...`` (:mod:`poolviz.lab.cli`).
 
 ``QUERY`` is the query string of a page link (``dx=2&pool=avg``), with or without the
 leading ``?``, or the whole link. The export is what the page's download buttons give for
-that link, byte for byte (:func:`poolviz.view.downloads.download`). A malformed parameter
+that link, byte for byte (:func:`poolviz.view.downloads.download`): the 1920×1080 slide as
+PNG or SVG, the offline explorer page as HTML, the maps as JSON or CSV. A malformed parameter
 prints the page's warning to stderr and falls back to its default, as the page does;
 arguments that cannot be used end the command with status 2 and a one-line reason.
 
@@ -18,10 +20,11 @@ import sys
 from collections.abc import Sequence
 from urllib.parse import parse_qs, urlsplit
 
+from poolviz.core.checks import PoolvizError
 from poolviz.view import state as view_state
-from poolviz.view.downloads import FORMATS, download
+from poolviz.view.downloads import EXPORTS, FIGURE_FORMATS, FigureKey, download, figure_download
 
-__all__ = ["main", "parse_query"]
+__all__ = ["main", "parse_query", "parse_figure"]
 
 MAX_QUERY_CHARS = 100_000  # a link the page could open is far shorter; refuse floods early
 
@@ -64,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     export = commands.add_parser(
         "export",
-        help="write a link's view as JSON, CSV or PNG, as the page's download buttons do",
+        help="write a link's view as a slide (PNG, SVG), an offline page (HTML), JSON or CSV",
         description=(
             "Write the view that the page link ?QUERY opens, exactly as its download buttons "
             "give it. Invalid parameters are reported on stderr and fall back to their "
@@ -75,16 +78,46 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "query", nargs="?", default="", help="the link or its query string (default: the default view)"
     )
-    export.add_argument("--format", "-f", choices=list(FORMATS), default="json")
+    export.add_argument(
+        "--format", "-f", choices=list(EXPORTS), default="json",
+        help="png/svg: the 1920×1080 slide; html: the explorer, offline; json/csv: the maps",
+    )
+    export.add_argument(
+        "--figure",
+        metavar="PIPELINE:STAGE:WHICH",
+        help="one map alone, as png or svg: a pipeline's title (or 'input'), the stage's "
+        "index (0 is the input) and original or shifted, e.g. 'max-pool:2:shifted'",
+    )
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     return parser
 
 
+def parse_figure(text: str) -> FigureKey:
+    """``PIPELINE:STAGE:WHICH`` as a figure key (the pipeline's title may hold colons).
+
+    >>> parse_figure("max-pool:2:shifted")
+    FigureKey(pipeline='max-pool', stage=2, which='shifted')
+    """
+    parts = text.rsplit(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit():
+        raise UsageError(f"--figure must be PIPELINE:STAGE:WHICH (e.g. max-pool:2:shifted); got {text!r}")
+    return FigureKey(parts[0], int(parts[1]), parts[2])
+
+
 def _export(args: argparse.Namespace) -> int:
+    figure = None if args.figure is None else parse_figure(args.figure)
+    if figure is not None and args.format not in FIGURE_FORMATS:
+        raise UsageError(f"--figure needs --format {' or '.join(FIGURE_FORMATS)}; got {args.format}")
     decoded = view_state.decode(parse_query(args.query))
     for rejection in decoded.rejections:
         print(f"warning: {rejection.message()}", file=sys.stderr)
-    data = download(decoded.state, args.format)
+    if figure is None:
+        data = download(decoded.state, args.format)
+    else:
+        try:
+            data = figure_download(decoded.state, figure, args.format)
+        except PoolvizError as error:
+            raise UsageError(str(error)) from None
     if args.output in (None, "-"):
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

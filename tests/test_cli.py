@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from PIL import Image
 from poolviz.cli import main, parse_query
 from poolviz.core.patterns import make_preset
 from poolviz.view import state as view_state
-from poolviz.view.downloads import download
+from poolviz.view.downloads import EXPORTS, FigureKey, download, figure_download, view_result
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,17 +65,37 @@ def test_the_default_link_shows_the_answer(capsysbinary):
 def test_export_equals_the_shared_download_function_for_the_same_link(tmp_path):
     query = "dx=-1&dy=1&mode=wrap&relu=1"
     view = view_state.decode(parse_query(query)).state
-    for fmt in ("json", "csv", "png"):
+    assert list(EXPORTS) == ["png", "svg", "html", "json", "csv"]
+    for fmt in EXPORTS:
         out = tmp_path / f"x.{fmt}"
         assert main(["export", query, "-f", fmt, "-o", str(out)]) == 0
         assert out.read_bytes() == download(view, fmt)
 
 
-def test_png_export_opens(tmp_path):
+def test_png_export_is_the_1920_by_1080_slide(tmp_path):
     out = tmp_path / "x.png"
-    assert main(["export", "", "-f", "png", "-o", str(out)]) == 0
+    assert main(["export", "dx=2&pool=blur", "-f", "png", "-o", str(out)]) == 0
     with Image.open(io.BytesIO(out.read_bytes())) as im:
-        assert im.format == "PNG" and min(im.size) > 50
+        assert im.format == "PNG" and im.size == (1920, 1080) and im.mode == "RGB"
+
+
+def test_svg_export_parses_and_says_what_the_page_says(capsysbinary):
+    assert main(["export", "dx=2&pool=blur", "-f", "svg"]) == 0
+    root = ET.fromstring(capsysbinary.readouterr().out)
+    texts = ["".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    view = view_state.decode(parse_query("dx=2&pool=blur")).state
+    for sentence in view_result(view).sentences:
+        assert sentence in texts
+    assert "Share link query: ?dx=2&pool=blur" in texts
+
+
+def test_html_export_is_one_offline_file(tmp_path):
+    out = tmp_path / "x.html"
+    assert main(["export", "dy=1&mode=wrap", "-f", "html", "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and "function mount(" in page
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", page, re.I)
+    assert '"shift":{"dx":1,"dy":1,"mode":"wrap","rev":0}' in page
 
 
 def test_a_full_link_and_a_bare_query_give_the_same_export(capsysbinary):
@@ -93,10 +115,32 @@ def test_malformed_parameter_warns_like_the_page_and_exports_the_default(capsysb
     assert data["view"] == {"p": pattern}  # dx fell back to its default, the rest was kept
 
 
+def test_a_figure_export_is_the_figure_download(tmp_path):
+    view = view_state.decode(parse_query("dx=2&pool=blur")).state
+    for fmt in ("png", "svg"):
+        out = tmp_path / f"f.{fmt}"
+        args = ["export", "dx=2&pool=blur", "-f", fmt, "--figure", "blur-pool:2:shifted"]
+        assert main([*args, "-o", str(out)]) == 0
+        assert out.read_bytes() == figure_download(view, FigureKey("blur-pool", 2, "shifted"), fmt)
+    out = tmp_path / "input.png"
+    assert main(["export", "", "-f", "png", "--figure", "input:0:original", "-o", str(out)]) == 0
+    with Image.open(out) as im:
+        assert im.format == "PNG"
+
+
 @pytest.mark.parametrize(
     ("args", "reason"),
     [
         (["export", "-f", "bmp"], "invalid choice: 'bmp'"),
+        (["export", "-f", "pdf", "dx=2"], "invalid choice: 'pdf'"),
+        (["export", "-f", "svg", "-o", "/nonexistent-dir/x.svg"], "cannot write '/nonexistent-dir/x.svg'"),
+        (["export", "-f", "html", "-o", "/nonexistent-dir/x.html"], "cannot write"),
+        (["export", "-f", "json", "--figure", "input:0:original"], "--figure needs --format png or svg"),
+        (["export", "-f", "png", "--figure", "max-pool"], "--figure must be PIPELINE:STAGE:WHICH"),
+        (["export", "-f", "png", "--figure", "max-pool:x:shifted"], "--figure must be PIPELINE:STAGE:WHICH"),
+        (["export", "-f", "png", "--figure", "max-pool:9:shifted"], "`key` must name a map of this view"),
+        (["export", "-f", "svg", "--figure", "nope:1:original"], "`key` must name a map of this view"),
+        (["export", "-f", "svg", "--figure", "input:0:both"], "`key.which` must be one of original, shifted"),
         (["export", "-o", "/nonexistent-dir/x.json"], "cannot write '/nonexistent-dir/x.json'"),
         ([], "the following arguments are required: command"),
         (["frobnicate"], "invalid choice: 'frobnicate'"),

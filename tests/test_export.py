@@ -1,4 +1,6 @@
-"""Tests for poolviz.render.export: the PNG figure, the JSON and CSV downloads, value formatting."""
+"""Tests for poolviz.render.export: the JSON and CSV downloads, value formatting.
+
+The PNG and SVG slide and figures are tested in tests/test_slides.py."""
 
 from __future__ import annotations
 
@@ -8,13 +10,11 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from poolviz.core.invariance import changed_cells, changed_mask
 from poolviz.core.text import format_grid, format_value
 from poolviz.lessons.comparison import PipelineRun
 from poolviz.render.export import CSV_HEADER, comparison_csv, comparison_json
-from poolviz.render.png import OUTLINE_COLOR, comparison_png
 
 LABELS = ("input", "conv 1×1", "max-pool 2×2 /2", "global max")
 
@@ -34,116 +34,6 @@ def make_run(x: np.ndarray, y: np.ndarray | None = None, name: str = "with pooli
 
 def error_run(name: str = "without pooling") -> PipelineRun:
     return PipelineRun(name, LABELS, (), (), "kernel 9×9 is larger than the 4×4 input")
-
-
-def decode(png: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(png))
-    image.load()
-    return image
-
-
-def outline_pixels(png: bytes) -> int:
-    rgb = np.asarray(decode(png).convert("RGB"))
-    return int(np.all(rgb == OUTLINE_COLOR, axis=-1).sum())
-
-
-# --- PNG -----------------------------------------------------------------------------------
-
-
-def test_png_is_an_rgb_png() -> None:
-    png = comparison_png({"a": make_run(np.eye(8))}, "title")
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    image = decode(png)
-    assert image.format == "PNG"
-    assert image.mode == "RGB"
-
-
-def test_png_grows_with_the_grid() -> None:
-    small = decode(comparison_png({"a": make_run(np.eye(4))}, "t")).size
-    large = decode(comparison_png({"a": make_run(np.eye(12))}, "t")).size
-    assert large[0] > small[0]
-    assert large[1] > small[1]
-
-
-def test_png_has_one_panel_per_pipeline() -> None:
-    one = decode(comparison_png({"a": make_run(np.eye(8))}, "t")).size
-    two = decode(
-        comparison_png({"a": make_run(np.eye(8)), "b": make_run(np.eye(8), name="b")}, "t")
-    ).size
-    assert two[0] > 1.8 * one[0]
-
-
-def test_png_no_outline_when_nothing_changed() -> None:
-    x = np.arange(64.0).reshape(8, 8) % 3
-    assert outline_pixels(comparison_png({"a": make_run(x)}, "t")) == 0
-
-
-def test_png_outline_appears_when_a_cell_changed() -> None:
-    x = np.zeros((8, 8))
-    y = x.copy()
-    y[0, 0] = 0.5  # changes input, conv, one pooled cell and the global max
-    assert outline_pixels(comparison_png({"a": make_run(x, y)}, "t")) > 0
-
-
-def test_png_outline_pixels_grow_per_changed_cell() -> None:
-    # Changing only the input-level maps far apart (pool and global max identical):
-    # every extra changed cell adds the same number of outline pixels in each map.
-    base = np.zeros((8, 8))
-    base[::2, ::2] = 1.0  # every 2×2 pool window already holds a 1
-
-    def count(cells: list[tuple[int, int]]) -> int:
-        y = base.copy()
-        for r, c in cells:
-            y[r, c] = 0.5
-        return outline_pixels(comparison_png({"a": make_run(base, y)}, "t", show_values=False))
-
-    one, two, three = count([(1, 1)]), count([(1, 1), (5, 5)]), count([(1, 1), (5, 5), (3, 7)])
-    assert one > 0
-    assert two - one == three - two > 0
-
-
-def test_png_outline_for_a_changed_global_stage_only() -> None:
-    run = PipelineRun("g", ("global max",), (np.array(1.0),), (np.array(2.0),))
-    same = PipelineRun("g", ("global max",), (np.array(1.0),), (np.array(1.0),))
-    assert outline_pixels(comparison_png({"g": run}, "t")) > 0
-    assert outline_pixels(comparison_png({"g": same}, "t")) == 0
-
-
-def test_png_negative_values_never_look_like_the_outline() -> None:
-    x = np.linspace(-3, 2, 64).reshape(8, 8)
-    assert outline_pixels(comparison_png({"a": make_run(x)}, "t")) == 0
-
-
-def test_png_error_panel() -> None:
-    ok = comparison_png({"a": make_run(np.eye(8))}, "t")
-    mixed = comparison_png({"a": make_run(np.eye(8)), "b": error_run()}, "t")
-    only_error = comparison_png({"b": error_run()}, "t")
-    assert decode(mixed).size[0] > decode(ok).size[0]
-    assert decode(only_error).mode == "RGB"
-    assert outline_pixels(only_error) == 0
-    rgb = np.asarray(decode(only_error)).astype(int)
-    reddish = (rgb[..., 0] > 120) & (rgb[..., 1] < 90) & (rgb[..., 2] < 90)
-    assert reddish.any()  # the error text is drawn in red
-
-
-def test_png_show_values_changes_the_image() -> None:
-    runs = {"a": make_run(np.eye(8) * 2)}
-    assert comparison_png(runs, "t", show_values=True) != comparison_png(
-        runs, "t", show_values=False
-    )
-
-
-def test_png_large_grid_keeps_cells_at_least_6px() -> None:
-    x = (np.arange(64 * 64).reshape(64, 64) % 7 == 0).astype(float)
-    image = decode(comparison_png({"a": make_run(x), "b": make_run(x, name="b")}, "t", False))
-    assert image.size[1] >= 2 * 64 * 6  # two rows of 64 cells of >= 6 px
-    assert image.size[0] <= 2600
-
-
-def test_png_no_runs_and_long_title() -> None:
-    image = decode(comparison_png({}, "x" * 1000))
-    assert image.mode == "RGB"
-    assert image.size[0] <= 2400
 
 
 # --- JSON ----------------------------------------------------------------------------------

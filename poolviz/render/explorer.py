@@ -415,20 +415,39 @@ def fit_explorer_data(
     return probe
 
 
-def offline_html(data: dict, js: str, css: str, title: str = "poolviz") -> str:
+def offline_html(
+    data: dict,
+    js: str,
+    css: str,
+    title: str = "poolviz",
+    shift: tuple[int, int, str] | None = None,
+) -> str:
     """A self-contained page that runs the component with no server (an offline export).
 
     The module text ``js`` (``render/assets/explorer.js``) is inlined as a module script
     and its default export is called with a shim ``{data, parentElement, setStateValue,
     setTriggerValue}`` whose setters do nothing; ``data["editable"]`` is false, so the
     input grid is read-only (painting would need the server to recompute the maps). The
-    payload goes in as a JSON script element (``<`` escaped), never as HTML.
+    payload goes in as a JSON script element (``<`` escaped), never as HTML. ``shift``
+    ``(dx, dy, mode)`` is where the page opens (clamped to the payload's radius, as the
+    page's component does; a mode the payload lacks opens its first one); None opens at
+    no shift.
 
     >>> page = offline_html({"a": "</script>"}, "export default function mount(c) {}", "")
     >>> "</script><" in page.split("application/json")[1].split("</script>")[0]
     False
     """
-    config = {"payload": payload_json(data), "editable": False, "ack": 0, "shift": None}
+    start = None
+    if shift is not None:
+        dx, dy, mode = shift
+        r = int(data.get("radius", 0))
+        start = {
+            "dx": max(-r, min(r, int(dx))),
+            "dy": max(-r, min(r, int(dy))),
+            "mode": mode if mode in data.get("modes", ()) else (data.get("modes") or ["zero"])[0],
+            "rev": 0,
+        }
+    config = {"payload": payload_json(data), "editable": False, "ack": 0, "shift": start}
     text = json.dumps(config, separators=(",", ":")).replace("<", "\\u003c")
     safe_title = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     boot = (
