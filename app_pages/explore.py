@@ -68,18 +68,61 @@ def draw_explore(view: view_state.ViewState) -> None:
             costs_table(costs)
 
 
+# What each export button says; the formats themselves are poolviz.view.downloads.EXPORTS.
+EXPORT_LABELS = {
+    "png": "Slide PNG (1920×1080)",
+    "svg": "Slide SVG",
+    "html": "Interactive HTML (offline)",
+    "json": "JSON (every map)",
+    "csv": "CSV (every cell)",
+}
+
+
+def figure_title(key, result) -> str:
+    """``max-pool: max-pool 2×2 /2 (shifted)`` for a downloads.figures key."""
+    if key.pipeline not in result.runs:
+        return f"input ({key.which})"
+    return f"{key.pipeline}: {result.runs[key.pipeline].labels[key.stage]} ({key.which})"
+
+
 def draw_exports(view: view_state.ViewState) -> None:
     result = explore_results(compute_key(view))
     # One definition of each file (poolviz.view.downloads), shared with `python -m poolviz export`.
-    for column, (fmt, (name, mime)) in zip(st.columns(3), downloads.FORMATS.items(), strict=True):
+    st.caption(
+        "Downloads of this view: a slide with its maps, sentences and settings; an offline "
+        "page that scrubs every shift with no server (for slides or a course platform); the "
+        "numbers."
+    )
+    formats = downloads.EXPORTS
+    for column, (fmt, (name, mime)) in zip(st.columns(len(formats)), formats.items(), strict=True):
         column.download_button(
-            f"Download {fmt.upper()}",
+            EXPORT_LABELS[fmt],
             lambda fmt=fmt: downloads.download(view, fmt, result),
             file_name=name,
             mime=mime,
             on_click="ignore",
             key=f"dl_{fmt}",
+            width="stretch",
         )
+    with st.expander("Download one map"):
+        keys = downloads.figures(view, result)
+        titles = [figure_title(k, result) for k in keys]
+        index = st.selectbox(
+            "Map", range(len(keys)), key="dl_figure_choice", format_func=titles.__getitem__
+        )
+        key = keys[index if index is not None and 0 <= index < len(keys) else 0]
+        for column, (fmt, (_, mime)) in zip(
+            st.columns(len(downloads.FIGURE_FORMATS)), downloads.FIGURE_FORMATS.items(),
+            strict=True,
+        ):
+            column.download_button(
+                f"This map as {fmt.upper()}",
+                lambda fmt=fmt, key=key: downloads.figure_download(view, key, fmt, result),
+                file_name=downloads.figure_name(key, fmt),
+                mime=mime,
+                on_click="ignore",
+                key=f"dl_figure_{fmt}",
+            )
     with st.expander("PyTorch code for this view"):
         st.caption(
             "Runs both pipelines with torch.nn.functional and prints the same maps; copy it "

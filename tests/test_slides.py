@@ -395,7 +395,6 @@ def test_the_payload_function_is_what_the_page_builds():
 
 def test_formats_lists():
     assert list(downloads.EXPORTS) == ["png", "svg", "html", "json", "csv"]
-    assert set(downloads.FORMATS) <= set(downloads.EXPORTS)
     assert downloads.EXPORTS["png"] == ("poolviz.png", "image/png")
     with pytest.raises(ValueError, match="`fmt` must be one of png, svg, html, json, csv"):
         downloads.download(DEFAULT, "gif")

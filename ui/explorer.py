@@ -26,10 +26,9 @@ from pathlib import Path
 import streamlit as st
 
 from poolviz.core.ops import SHIFT_MODES
-from poolviz.core.pipeline import LayerSettings
-from poolviz.lessons import pipelines, sentences
 from poolviz.lessons.pipelines import DEFAULT_PAIR
 from poolviz.render import explorer as render_explorer
+from poolviz.view import downloads
 from poolviz.view.explorer_events import ExplorerEvent, validate_event
 from ui.session import set_shift
 
@@ -68,16 +67,7 @@ def explorer_view(
     """Every shift within the largest radius that keeps the view under 1 MB, with the
     sentences; cached by pattern, settings (a hashable LayerSettings or kernel), the two
     pipelines' names (poolviz.lessons.pipelines) and the modes."""
-    import numpy as np  # noqa: PLC0415 — only the cache miss needs it
-
-    data = render_explorer.fit_explorer_data(
-        np.array(pattern, dtype=float),
-        pipelines.selected(LayerSettings.of(settings), names),
-        modes,
-        wanted,
-        sentences.explain,
-        show_values,
-    )
+    data = downloads.build_explorer_payload(pattern, settings, names, modes, wanted, show_values)
     text = render_explorer.payload_json(data)
     return ExplorerView(
         text, data["height"], data["width"], data["radius"], tuple(data["modes"]), len(text)

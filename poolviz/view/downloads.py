@@ -40,7 +40,6 @@ from poolviz.view.choices import BLUR_TITLES, MODE_TITLES, POOL_TITLES
 
 __all__ = [
     "EXPORTS",
-    "FORMATS",
     "FIGURE_FORMATS",
     "INPUT",
     "FigureKey",
@@ -69,7 +68,6 @@ EXPORTS = {
 }
 # The buttons the page's current download row shows (app_pages/explore.py lays them out in
 # three columns); a page offering every export iterates EXPORTS instead.
-FORMATS = {fmt: EXPORTS[fmt] for fmt in ("png", "json", "csv")}
 # A single map downloads as a picture.
 FIGURE_FORMATS = {fmt: EXPORTS[fmt] for fmt in ("png", "svg")}
 _ASSETS = Path(explorer.__file__).with_name("assets")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from poolviz.view.downloads import FORMATS
+from poolviz.view.downloads import EXPORTS
 
 from .helpers import open_app
 
@@ -26,7 +26,7 @@ def page_download(page, key: str) -> bytes:
 def test_cli_export_is_byte_identical_to_the_page_downloads(page, app_url, query):
     open_app(page, app_url + ("?" + query if query else ""))
     # Every button the page offers: the 1920×1080 slide PNG too, byte for byte.
-    for fmt in FORMATS:
+    for fmt in EXPORTS:
         cli = subprocess.run(
             [sys.executable, "-m", "poolviz", "export", query, "--format", fmt],
             cwd=ROOT,
