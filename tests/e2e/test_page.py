@@ -358,6 +358,6 @@ def test_book_tab_shows_the_next_layer_results(page, app_url):
     assert next_maps == [book.next_maps[n].tolist() for n in "ABC"]
     plain = [data[3].tolist(), data[7].tolist(), data[11].tolist()]
     assert plain == [book.plain_next[n].tolist() for n in "ABC"]
-    assert page.locator(FIG[LEFT]).count() == 0, "only the open tab is drawn"
+    assert page.locator(EXPLORER).count() == 0, "only the open tab is drawn"
     assert query(page) == {"tab": ["book"]}
     assert_no_exception(page)
