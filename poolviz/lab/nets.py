@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from poolviz.lab import infer
 from poolviz.lab import layers as L
 
 __all__ = [
@@ -212,8 +213,7 @@ def forward(
     batch = batch or auto_batch(arch, dtype)
     if x.shape[0] == 0:
         return np.zeros((0, 10), dtype=dtype)
-    outs = [_run(params, x[i : i + batch], arch, padding, False, False)[0] for i in range(0, len(x), batch)]
-    return np.concatenate(outs)
+    return infer.forward_batched(params, x, arch, padding, dtype, batch)
 
 
 def predict_proba(params: dict[str, np.ndarray], x: Any, arch: str, padding: str = "zero",
