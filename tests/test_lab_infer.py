@@ -53,3 +53,14 @@ def test_empty_and_single() -> None:
     assert nets.forward(params, np.zeros((0, 16, 16)), "aps").shape == (0, 10)
     one = nets.forward(params, np.ones((1, 16, 16)), "blurpool", "circular")
     assert one.shape == (1, 10) and np.isfinite(one).all()
+
+
+def test_odd_width_and_integer_input() -> None:
+    params = _params()
+    x = np.random.default_rng(4).integers(0, 2, size=(3, 16, 15))
+    ref = nets._run(params, x.astype(np.float64), "nopool", "zero", False)[0]
+    np.testing.assert_allclose(nets.forward(params, x, "nopool"), ref, rtol=1e-12)
+    even = x[:, :14, :14]
+    ref = nets._run(params, even.astype(np.float64), "avgpool", "circular", False)[0]
+    np.testing.assert_allclose(nets.forward(params, even, "avgpool", "circular"), ref,
+                               rtol=1e-12, atol=1e-12 * np.abs(ref).max())

@@ -209,10 +209,18 @@ def forward(
     """
     check_arch(arch)
     check_padding(padding)
-    x = _prepare(x, dtype)
+    # No cast of the whole array here: each batch is cast on its copy into the first buffer.
+    x = _prepare(x, None)
     batch = batch or auto_batch(arch, dtype)
     if x.shape[0] == 0:
         return np.zeros((0, 10), dtype=dtype)
+    if x.shape[1] != x.shape[2] or x.shape[2] % 2:
+        # The inference pass is built for square images of even width (conv1 computes pixel
+        # pairs); anything else takes the layer-by-layer pass.
+        x = x.astype(dtype, copy=False)
+        outs = [_run(params, x[i : i + batch], arch, padding, False, False)[0]
+                for i in range(0, len(x), batch)]
+        return np.concatenate(outs)
     return infer.forward_batched(params, x, arch, padding, dtype, batch)
 
 
