@@ -214,9 +214,10 @@ def forward(
     batch = batch or auto_batch(arch, dtype)
     if x.shape[0] == 0:
         return np.zeros((0, 10), dtype=dtype)
-    if x.shape[1] != x.shape[2] or x.shape[2] % 2:
-        # The inference pass is built for square images of even width (conv1 computes pixel
-        # pairs); anything else takes the layer-by-layer pass.
+    if x.shape[1] != x.shape[2] or x.shape[2] % 4:
+        # The inference pass is built for square images whose side halves twice into even
+        # sizes (conv1 computes pixel pairs, pools split even sizes); the canvas is 16. Any
+        # other shape takes the layer-by-layer pass.
         x = x.astype(dtype, copy=False)
         outs = [_run(params, x[i : i + batch], arch, padding, False, False)[0]
                 for i in range(0, len(x), batch)]
