@@ -6,13 +6,18 @@ Run from the repository root (needs torch; never part of the test run)::
 
 Every figure is the best of 3 runs, numpy and torch alternating.
 
-1. Inference of the 450 test digits x 81 shifts (36,450 images) per net, float32 in both,
-   same batch size (numpy's choice): ratio numpy / torch (target <= 1.5). Then float64, once, on a third.
+1. Inference of the same images per net, ratio numpy / torch, target <= 1.5, in float32
+   (both sides) on the 450 test digits x 81 shifts (36,450 images), then in float64 (both
+   sides) on the first 150 digits x 81 shifts (12,150 images: torch is slow in float64).
+   Numpy uses its own batch size (nets.auto_batch). Torch is timed at whichever of a few
+   batch sizes (numpy's among them) is fastest for it on that net and dtype, so the ratio
+   is never flattered by a batch size that suits numpy and not torch.
 2. One training epoch of nopool (1,347 digits, batch 32, Adam, float64 in both):
    ratio numpy / torch (target <= 2).
 3. The page's live view: 81 shifts x 6 nets for one digit (target < 50 ms).
 
-NumPy's BLAS is pinned to one thread too, so both sides use one core.
+NumPy's BLAS is pinned to one thread too, so both sides use one core. The last lines are a
+summary: every target, PASS or MISS.
 """
 
 from __future__ import annotations
@@ -60,32 +65,57 @@ def interleaved(a, b, repeat: int = 3) -> tuple[float, float]:
     return ta, tb
 
 
+TORCH_BATCHES = (16, 32, 64, 128, 256)
+RESULTS: list[tuple[str, str, bool]] = []  # (what, measured, passed) for the summary
+
+
+def verdict(what: str, measured: str, passed: bool) -> str:
+    RESULTS.append((what, measured, passed))
+    return "PASS" if passed else "MISS"
+
+
+def torch_batch(sd, x, arch: str, candidates) -> int:
+    """The fastest batch for torch on this net and dtype, on the first sixth of the images."""
+    part = x[: max(len(x) // 6, 1)]
+    best, pick = np.inf, candidates[0]
+    for batch in candidates:
+        def run(batch=batch) -> None:
+            with torch.no_grad():
+                for i in range(0, len(part), batch):
+                    torch_forward(sd, part[i : i + batch], arch, "zero")
+        run()  # warm up (oneDNN picks and caches its kernels per shape)
+        t = seconds(run, repeat=2)
+        if t < best:
+            best, pick = t, batch
+    return pick
+
+
 def bench_inference(weights, x: np.ndarray, dtype=np.float32, repeat: int = 3) -> None:
     name = np.dtype(dtype).name
-    print(f"1. inference, {len(x)} images ({len(x) // 81} test digits x 81 shifts), {name}, "
-          f"best of {repeat}; both use the batch size numpy picks (nets.auto_batch)")
+    print(f"1. inference, {len(x)} images ({len(x) // 81} test digits x 81 shifts), {name} in "
+          f"both, best of {repeat}, target ratio <= 1.5; numpy batch = nets.auto_batch, torch "
+          f"batch = its fastest of {sorted(set(TORCH_BATCHES))} and numpy's")
     xt = torch.from_numpy(x.astype(dtype))
     for arch in nets.ARCHS:
         params = weights[(arch, "zero")]
         sd = {k: torch.from_numpy(v.astype(dtype)) for k, v in params.items()}
         batch = nets.auto_batch(arch, dtype)
+        tbatch = torch_batch(sd, xt, arch, sorted({batch, *TORCH_BATCHES}))
 
         def ours(params=params, arch=arch, batch=batch) -> None:
             nets.forward(params, x, arch, "zero", dtype, batch)
 
-        def ref(sd=sd, arch=arch, batch=batch) -> None:
+        def ref(sd=sd, arch=arch, batch=tbatch) -> None:
             with torch.no_grad():
                 for i in range(0, len(xt), batch):
                     torch_forward(sd, xt[i : i + batch], arch, "zero")
 
-        nets.forward(params, x[:64], arch, "zero", dtype)  # warm up both
-        ref_small = torch.from_numpy(x[:64].astype(dtype))
-        with torch.no_grad():
-            torch_forward(sd, ref_small, arch, "zero")
+        nets.forward(params, x[:64], arch, "zero", dtype)  # warm up
         t_np, t_t = interleaved(ours, ref, repeat)
         ratio = t_np / t_t
-        flag = "ok" if ratio <= 1.5 else "MISSES target 1.5"
-        print(f"   {arch:8s} batch {batch:4d}  numpy {t_np:6.2f} s  torch {t_t:6.2f} s  ratio {ratio:4.2f}  {flag}")
+        flag = verdict(f"inference {name} {arch}", f"ratio {ratio:.2f}", ratio <= 1.5)
+        print(f"   {arch:8s} numpy {t_np:6.3f} s (batch {batch:3d})  torch {t_t:6.3f} s "
+              f"(batch {tbatch:3d})  ratio {ratio:4.2f}  {flag}")
 
 
 def torch_epoch(d, seed: int = 0) -> float:
@@ -119,8 +149,8 @@ def bench_training(d) -> None:
         t_np = min(t_np, ours())
         t_t = min(t_t, torch_epoch(d))
     ratio = t_np / t_t
-    flag = "ok" if ratio <= 2 else "MISSES target 2"
-    print(f"   numpy {t_np:6.2f} s  torch {t_t:6.2f} s  ratio {ratio:4.2f}  {flag}")
+    flag = verdict("training epoch nopool", f"ratio {ratio:.2f}", ratio <= 2)
+    print(f"   numpy {t_np:6.2f} s  torch {t_t:6.2f} s  ratio {ratio:4.2f}  target <= 2  {flag}")
 
 
 def bench_live(weights, d) -> None:
@@ -132,8 +162,9 @@ def bench_live(weights, d) -> None:
 
     live()
     ms = 1e3 * seconds(live, repeat=20)
-    flag = "ok" if ms < 50 else "MISSES target 50 ms"
-    print(f"3. live view, 81 shifts x 6 nets for one digit: {ms:.1f} ms (best of 20)  {flag}")
+    flag = verdict("live view", f"{ms:.1f} ms", ms < 50)
+    print(f"3. live view, 81 shifts x 6 nets for one digit: {ms:.1f} ms (best of 20), "
+          f"target < 50 ms  {flag}")
 
 
 def main() -> None:
@@ -147,7 +178,10 @@ def main() -> None:
     bench_training(d)
     bench_inference(weights, x)
     # float64 (the exactness tests' dtype) on a third of the images: torch is slow here.
-    bench_inference(weights, x[: 150 * 81], np.float64, repeat=1)
+    bench_inference(weights, x[: 150 * 81], np.float64)
+    missed = [r for r in RESULTS if not r[2]]
+    print(f"summary: {len(RESULTS) - len(missed)} of {len(RESULTS)} targets PASS"
+          + (": MISS " + "; ".join(f"{w} ({m})" for w, m, _ in missed) if missed else ""))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from poolviz.lab import infer
 from poolviz.lab import layers as L
 
 __all__ = [
@@ -164,17 +165,17 @@ def _prepare(x: Any, dtype: Any) -> np.ndarray:
     return np.ascontiguousarray(x, dtype=dtype)
 
 
-# Largest im2col matrix per batch. Small enough to stay in cache and, above all, far below
-# glibc's largest mmap threshold (32 MiB): a bigger block is mmapped afresh for every batch,
-# and its page faults then cost as much as the matrix product.
-_COLS_BUDGET = 4 << 20
+# Largest im2col matrix per batch: the L2 cache of one core (1 MiB here). The inference
+# pass (poolviz.lab.infer) reuses its buffers for every batch, so a batch whose matrices
+# stay near the cache beats a bigger one even though it costs more python calls.
+_COLS_BUDGET = 1 << 20
 
 
 def auto_batch(arch: str, dtype: Any = np.float64, size: int = 16) -> int:
-    """Images per batch such that the largest im2col matrix stays within 4 MiB.
+    """Images per batch such that the largest im2col matrix stays within 1 MiB (16 to 1024).
 
     >>> auto_batch("nopool", np.float32), auto_batch("maxpool", np.float32)
-    (28, 227)
+    (16, 56)
     """
     check_arch(arch)
     item = np.dtype(dtype).itemsize
@@ -208,12 +209,20 @@ def forward(
     """
     check_arch(arch)
     check_padding(padding)
-    x = _prepare(x, dtype)
+    # No cast of the whole array here: each batch is cast on its copy into the first buffer.
+    x = _prepare(x, None)
     batch = batch or auto_batch(arch, dtype)
     if x.shape[0] == 0:
         return np.zeros((0, 10), dtype=dtype)
-    outs = [_run(params, x[i : i + batch], arch, padding, False, False)[0] for i in range(0, len(x), batch)]
-    return np.concatenate(outs)
+    if x.shape[1] != x.shape[2] or x.shape[2] % 4:
+        # The inference pass is built for square images whose side halves twice into even
+        # sizes (conv1 computes pixel pairs, pools split even sizes); the canvas is 16. Any
+        # other shape takes the layer-by-layer pass.
+        x = x.astype(dtype, copy=False)
+        outs = [_run(params, x[i : i + batch], arch, padding, False, False)[0]
+                for i in range(0, len(x), batch)]
+        return np.concatenate(outs)
+    return infer.forward_batched(params, x, arch, padding, dtype, batch)
 
 
 def predict_proba(params: dict[str, np.ndarray], x: Any, arch: str, padding: str = "zero",
