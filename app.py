@@ -14,11 +14,12 @@ st.set_page_config(
 )
 
 from app_pages import PAGES  # noqa: E402 — set_page_config must be the first Streamlit call
-from poolviz.core.text import markdown_escape  # noqa: E402
 from poolviz.view.state import DEFAULT as DEFAULT_VIEW  # noqa: E402
 from ui.explorer import fit_shift  # noqa: E402
+from ui.header import header  # noqa: E402
 from ui.lesson import draw_lesson  # noqa: E402
 from ui.panels import guarded, page_message, page_style  # noqa: E402
+from ui.presenter import draw_presenter  # noqa: E402
 from ui.session import (  # noqa: E402
     current_view,
     draw_share,
@@ -31,21 +32,6 @@ from ui.session import (  # noqa: E402
 from ui.sidebar import sidebar  # noqa: E402
 
 KEPT = tuple(key for page in PAGES.values() for key in getattr(page, "KEEP", ()))
-
-
-def header() -> None:
-    st.markdown("## Why max-pool between convolutions?")
-    st.caption(
-        "Stride-1 convs with one global pool at the end are already shift invariant. "
-        "So why pool in between?"
-    )
-    if ss.rejections:
-        st.warning(
-            "Some parameters in this link were invalid and fell back to their defaults: "
-            + ", ".join(markdown_escape(k) for k in ss.rejected_keys)
-        )
-        with st.expander("Details"):
-            st.text("\n".join(ss.rejections))
 
 
 # A fragment: a released shift, a painted stroke or a tab switch reruns only this part,
@@ -71,8 +57,10 @@ def main_area() -> None:
 guarded("Reading the link", start_session)
 if "view_ready" not in ss:  # the link could not be read at all: show the default view
     init_session(DEFAULT_VIEW)
-page_style()
+page_style(ss.present)
 header()
 page_message()
+if ss.present:  # outside the fragment: a step may change what the sidebar would show
+    guarded("Presentation keys", draw_presenter, ss.step)
 guarded("The sidebar", sidebar)
 main_area()

@@ -18,6 +18,7 @@ from ui.session import ss
 
 KEY = "explore"
 TITLE = choices.TABS[KEY]
+KEEP = ("pipe_left", "pipe_right")  # widget keys this tab owns, kept while another tab is open
 EXPLORER_KEY = "explorer"  # the component's key: its state is st.session_state["explorer"]
 
 
@@ -48,9 +49,10 @@ def costs_table(costs) -> None:
 def draw_explore(view: view_state.ViewState) -> None:
     result = explore_results(compute_key(view))
     explorer = page_explorer(view)
-    for slot, column in enumerate(st.columns(2)):
-        with column:
-            pipeline_choice(slot)
+    with st.container(key="pickers"):
+        for slot, column in enumerate(st.columns(2)):
+            with column:
+                pipeline_choice(slot)
     # One component draws the shift controls, the input (painted in place), its shift, both
     # pipelines' maps and the sentences, and redraws them in the browser for every shift;
     # Python hears of a shift on release, and of painted cells in batches.
@@ -60,6 +62,7 @@ def draw_explore(view: view_state.ViewState) -> None:
         ack=ss.explorer_ack,
         shift=(view.dx, view.dy, view.mode),
         rev=ss.shift_rev,
+        present=view.present,
         on_edits=on_painted,
         on_shift=on_shift,
     )

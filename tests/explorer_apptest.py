@@ -76,17 +76,26 @@ def sentences(at: AppTest, key: str = KEY) -> list[str]:
 
 
 def send(
-    at: AppTest, *, shift: Any = None, edits: Any = None, key: str = KEY, raw: bool = False
+    at: AppTest,
+    *,
+    shift: Any = None,
+    edits: Any = None,
+    key: str = KEY,
+    raw: bool = False,
+    trigger: tuple[str, Any] | None = None,
 ) -> AppTest:
     """Rerun ``at`` as if the browser's component had set ``shift`` (state) and/or sent the
-    ``edits`` batch (trigger). ``raw``: send the values exactly as given (hostile tests)."""
+    ``edits`` batch (trigger), or any other ``trigger`` ``(event, value)``. ``raw``: send
+    the values exactly as given (hostile tests)."""
     base = element(at, key).id
     extra = []
     if shift is not None:
         value = shift if raw else dict(shift)
         extra.append(WidgetState(id=base, json_value=json.dumps({"shift": value})))
     if edits is not None:
-        payload = [{"event": "edits", "value": edits}]
+        trigger = ("edits", edits)
+    if trigger is not None:
+        payload = [{"event": trigger[0], "value": trigger[1]}]
         extra.append(
             WidgetState(id=_make_trigger_id(base, "events"), json_trigger_value=json.dumps(payload))
         )

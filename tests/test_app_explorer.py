@@ -188,3 +188,31 @@ def test_fuzzed_component_messages_never_break_the_page(shift, edits):
     explorer.send(at, shift=shift, edits=edits, raw=True)
     assert not at.exception
     assert not [e.value for e in at.error]
+
+
+# ---------------------------------------------------------------- presentation mode (16)
+
+
+def test_presentation_mode_from_the_link_and_the_button():
+    at = run_app({"present": "1"})
+    assert not at.exception and not at.error
+    assert explorer.data(at)["present"] is True
+    assert explorer.element(at, "presenter") is not None
+    assert "Step 2 of 6" in " ".join(m.value for m in at.markdown)
+    assert "You changed the view" not in " ".join(c.value for c in at.caption)
+    at.button(key="present_toggle").click().run()
+    assert qp(at) == {}
+    assert explorer.data(at)["present"] is False
+    with pytest.raises(AssertionError):
+        explorer.element(at, "presenter")
+
+
+def test_presentation_keys_walk_the_steps_and_bad_requests_are_ignored():
+    at = run_app({"present": "1"})
+    explorer.send(at, key="presenter", trigger=("go", {"to": 3}))
+    assert not at.exception
+    assert qp(at) == {"present": "1", "step": "3", "dx": "2", "tab": "book"}
+    for bad in ({"to": 9}, {"to": "4"}, {"to": True}, [4], None, {"to": 4, "x": 1}):
+        explorer.send(at, key="presenter", trigger=("go", bad))
+        assert not at.exception and not at.error
+        assert at.session_state.step == 3

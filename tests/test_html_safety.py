@@ -36,15 +36,17 @@ SCANNED = ("app.py", "app_pages", "ui", "poolviz")
 
 # (call, first argument's source) -> why it is safe. Count = how many such calls exist.
 REVIEWED: dict[tuple[str, str], str] = {}
-REVIEWED[("st.html", 'f"<style>{_CSS.read_text(encoding=\'utf-8\')}</style>"')] = (
-    "the page's own CSS, read from ui/assets/page.css; no user data reaches it"
+REVIEWED[("st.html", "f'<style>{css}</style>'")] = (
+    "the page's own CSS, read from ui/assets/page.css (and present.css in presentation "
+    "mode); no user data reaches it"
 )
 REVIEWED[("st.components.v2.component", "COMPONENT_NAME")] = (
-    "the Explore component: its html/css/js are the repository's files; data goes in only "
-    "through `data` as JSON, and explorer.js writes text with textContent or on canvases "
+    "the Explore component and the presentation-key listener: their html/css/js are the "
+    "repository's files; data goes in only through `data` as JSON, explorer.js writes text "
+    "with textContent or on canvases, presenter.js writes none "
     "(test_browser_scripts_insert_text_only)"
 )
-REVIEWED_COUNT = {key: 1 for key in REVIEWED}
+REVIEWED_COUNT = {key: 1 for key in REVIEWED} | {("st.components.v2.component", "COMPONENT_NAME"): 2}
 
 _SINK_ATTRS = {"html", "iframe", "declare_component"}
 _JS_HTML_SINKS = (
@@ -208,7 +210,7 @@ def test_the_offline_page_holds_only_its_own_scripts():
 ASSETS = REPO / "poolviz" / "render" / "assets"
 
 
-@pytest.mark.parametrize("name", ["explorer.js"])
+@pytest.mark.parametrize("name", ["explorer.js", "presenter.js"])
 def test_browser_scripts_insert_text_only(name):
     script = (ASSETS / name).read_text(encoding="utf-8")
     for sink in _JS_HTML_SINKS:

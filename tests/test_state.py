@@ -215,6 +215,7 @@ def test_worst_case_query_string_is_short():
         state,
         tab=max(TABS, key=len),
         step=0,
+        present=True,
         pipelines=("strided", "nopool"),
         dx=-32,
         dy=-32,

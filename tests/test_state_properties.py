@@ -36,7 +36,7 @@ KEY_TO_FIELD = {
     "pst": "pool_stride", "ns": "next_stride", "np": "next_padding", "vals": "show_values",
     "sweep": "sweep", "seed": "seed", "th": "threshold",
     "en": "ex_samples", "em": "ex_motif", "ed": "ex_distractors", "eg": "ex_grid",
-    "es": "ex_steps", "elr": "ex_rate", "eseed": "ex_seed", "step": "step", "pipes": "pipelines", "bt": "blur_taps",
+    "es": "ex_steps", "elr": "ex_rate", "eseed": "ex_seed", "step": "step", "pipes": "pipelines", "bt": "blur_taps", "present": "present",
 }  # fmt: skip
 KEYS = sorted(KEY_TO_FIELD)
 
@@ -87,6 +87,7 @@ def states(draw) -> ViewState:
         next_stride=draw(st.integers(1, MAX_STRIDE)),
         next_padding=draw(st.integers(0, MAX_PADDING)),
         show_values=draw(st.booleans()),
+        present=draw(st.booleans()),
         sweep=draw(st.sampled_from(SWEEPS)),
         seed=draw(st.integers(0, MAX_SEED)),
         threshold=draw(st.integers(0, 100)) / 100,

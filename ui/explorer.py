@@ -142,6 +142,7 @@ def draw_explorer(
     shift: tuple[int, int, str] = (0, 0, "zero"),
     rev: int = 0,
     editable: bool = True,
+    present: bool = False,
     on_edits: Callable[[ExplorerEvent], None] | None = None,
     on_shift: Callable[[ExplorerEvent], None] | None = None,
 ) -> ExplorerEvent:
@@ -161,6 +162,8 @@ def draw_explorer(
         changes (a link, Back, a reset), so a rerun racing a drag never moves it back.
     editable : bool
         Whether the input grid takes painting.
+    present : bool
+        Presentation mode: larger cells and numbers.
     on_edits, on_shift : callable, optional
         Called with the checked event when the browser sent a valid edit batch / shift,
         as widget callbacks (before the script body). Malformed messages call nothing.
@@ -179,6 +182,7 @@ def draw_explorer(
     data = {
         "payload": view.payload,
         "editable": bool(editable),
+        "present": bool(present),
         "ack": int(ack),
         "shift": {
             "dx": dx,

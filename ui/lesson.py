@@ -8,6 +8,8 @@ keeps the view and drops the step, and every step has its own link (``?step=N``)
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
@@ -21,8 +23,8 @@ from ui.session import apply_view, bump, ss
 
 @safe_callback
 def go_to_step(number: int) -> None:
-    """Callback: open step ``number``'s own view."""
-    apply_view(step_view(number))
+    """Callback: open step ``number``'s own view (in presentation mode if it is on)."""
+    apply_view(dataclasses.replace(step_view(number), present=bool(ss.get("present"))))
     bump("input")
     bump("kernel")
 
@@ -50,7 +52,7 @@ def draw_lesson(view: view_state.ViewState) -> None:
             c2.button("Start the lesson", key="lesson_start", on_click=go_to_step, args=(1,))
             return
         step = STEPS[view.step - 1]
-        head, back, nxt, leave = st.columns([6, 1, 1, 1.3])
+        head, back, nxt, leave = st.columns([4.6, 1, 1, 1.6])
         head.markdown(
             f"**Step {step.number} of {len(STEPS)}** {_progress(step.number)} — "
             f"**{step.title}** · *{step.question}*"

@@ -14,11 +14,16 @@ from poolviz.core.text import markdown_escape
 from ui.errors import user_message
 
 _CSS = Path(__file__).with_name("assets") / "page.css"
+_PRESENT_CSS = _CSS.with_name("present.css")
 
 
-def page_style() -> None:
-    """The page's own CSS (a file in ui/assets; static, never user text)."""
-    st.html(f"<style>{_CSS.read_text(encoding='utf-8')}</style>")
+def page_style(present: bool = False) -> None:
+    """The page's own CSS (files in ui/assets; static, never user text), and presentation
+    mode's on top of it."""
+    css = _CSS.read_text(encoding="utf-8")
+    if present:
+        css += _PRESENT_CSS.read_text(encoding="utf-8")
+    st.html(f"<style>{css}</style>")
 
 
 def bullets(lines: Iterable[str]) -> str:

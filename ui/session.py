@@ -15,6 +15,7 @@ TAB_KEYS = {title: key for key, title in choices.TABS.items()}
 
 SIMPLE_FIELDS = (
     "step",
+    "present",
     "dx",
     "dy",
     "mode",

@@ -319,6 +319,7 @@ _PARAMS: tuple[_Param, ...] = (
     _plain("pattern", "p", _parse_pattern, _pattern_problem, _format_pattern, "8x8 book pattern"),
     _choice_param("tab", "tab", TABS),
     _int_param("step", "step", _fixed(0, len(STEPS))),
+    _bool_param("present", "present"),
     _pair_param("pipelines", "pipes", tuple(PIPELINES)),
     _int_param("dx", "dx", lambda ctx: (-ctx.width, ctx.width)),
     _int_param("dy", "dy", lambda ctx: (-ctx.height, ctx.height)),

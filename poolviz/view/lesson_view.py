@@ -54,16 +54,19 @@ def step_view(number: int) -> ViewState:
 
 def is_step_view(view: ViewState) -> bool:
     """Whether ``view`` still shows what its step opened: only looking elsewhere (another
-    tab) or at the numbers on or off does not count as a change.
+    tab), the numbers on or off, or presentation mode do not count as a change.
 
     >>> is_step_view(step_view(2)), is_step_view(replace(step_view(2), dx=3))
     (True, False)
-    >>> is_step_view(replace(step_view(2), tab="lab", show_values=False))
+    >>> is_step_view(replace(step_view(2), tab="lab", show_values=False, present=True))
     True
     """
     if not 1 <= view.step <= len(STEPS):
         return False
-    looks = {"tab": DEFAULT.tab, "show_values": DEFAULT.show_values, "sweep": DEFAULT.sweep}
+    looks = {
+        "tab": DEFAULT.tab, "show_values": DEFAULT.show_values, "sweep": DEFAULT.sweep,
+        "present": DEFAULT.present,
+    }
     return replace(view, **looks) == replace(step_view(view.step), **looks)
 
 

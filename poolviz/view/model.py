@@ -48,6 +48,7 @@ class ViewState:
 
     tab: str = "explore"
     step: int = FIRST_STEP  # the lesson step on screen; 0 once the user leaves the path
+    present: bool = False  # presentation mode: no sidebar, larger cells, keys walk the steps
     pipelines: tuple[str, str] = DEFAULT_PAIR  # the two pipelines Explore compares
     pattern: Grid = BOOK_PATTERN
     dx: int = 1

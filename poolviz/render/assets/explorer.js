@@ -31,6 +31,9 @@ const GAP_PX = 10; // between maps in a row
 const CAPTION_PX = 13; // stage captions (explorer.css)
 const PIPE_GAP_PX = 20; // between pipelines side by side
 const MIN_SIDE_CELL_PX = 14; // everything on one line only if every number still fits
+// Presentation mode (data.present): a projector's back row needs larger numbers and cells.
+const SIZES = { font: FONT_PX, minFont: MIN_FONT_PX, maxCell: MAX_CELL_PX, minSide: MIN_SIDE_CELL_PX, caption: CAPTION_PX };
+const PRESENT_SIZES = { font: 18, minFont: 14, maxCell: 64, minSide: 17, caption: 16 };
 const MARK_PX = 3; // changed-cell outline
 const GRID_COLOUR = "#8c959f";
 const FOCUS_COLOUR = "#c24e00";
@@ -313,9 +316,10 @@ function buildPipes(st) {
 // its widest number fits inside its cells.
 function layout(st) {
   const P = st.P;
+  const sz = st.present ? PRESENT_SIZES : SIZES;
   const avail = Math.max(320, (st.root.clientWidth || 1000) - 8);
   const ctx = st.measure;
-  ctx.font = `${CAPTION_PX}px ${st.fontFamily}`;
+  ctx.font = `${sz.caption}px ${st.fontFamily}`;
   // Width of one pipeline's line at cell size c: each stage is as wide as its map or its
   // caption, whichever is wider.
   const lineWidth = (rowMaps, c) => {
@@ -324,30 +328,32 @@ function layout(st) {
       if (m.el.dataset.which !== "original") continue;
       // Captions wrap between words (explorer.css: min-content stages), so a stage is as
       // wide as its map or its caption's longest word.
+      m.captionWidth = m.captionAt === sz.caption ? m.captionWidth : undefined;
+      m.captionAt = sz.caption;
       m.captionWidth ??= Math.max(...m.stage.label.split(/\s+/).map((w) => ctx.measureText(w).width)) + 4;
       total += Math.max(m.w * (c + 1) + 1, m.captionWidth) + GAP_PX;
     }
     return total;
   };
   const largest = (rows) => {
-    for (let c = MAX_CELL_PX; c > MIN_CELL_PX; c--) {
+    for (let c = sz.maxCell; c > MIN_CELL_PX; c--) {
       if (rows.reduce((n, r) => n + lineWidth(r, c), 0) <= avail) return c;
     }
     return MIN_CELL_PX;
   };
   // Numbers at 12px, or 11px (never less) on cells too small for 12px ones; widths were
   // measured at FONT_PX.
-  const font = (c) => (c >= FONT_PX + 6 ? FONT_PX : MIN_FONT_PX);
+  const font = (c) => (c >= sz.font + 6 ? sz.font : sz.minFont);
   const fits = (widest, c) =>
     c >= font(c) + 3 && c - 2 * PAD_PX >= Math.ceil((widest * font(c)) / FONT_PX);
   const lines = [[st.inputMap], ...st.rows];
   let cell = largest(lines);
-  const side = cell >= MIN_SIDE_CELL_PX &&
+  const side = cell >= sz.minSide &&
     (!P.show_values || [st.inputWidest, ...st.maps.map((m) => m.widest)].every((w) => fits(w, cell)));
-  if (!side) cell = Math.min(MAX_CELL_PX, ...lines.map((r) => largest([r])));
+  if (!side) cell = Math.min(sz.maxCell, ...lines.map((r) => largest([r])));
   st.pipes.classList.toggle("pvx-side", side);
-  cell = Math.max(MIN_CELL_PX, Math.min(MAX_CELL_PX, cell));
-  Object.assign(st.root.dataset, { layout: side ? "one-line" : "stacked", avail: String(avail), cell: String(cell), need: lines.map((r) => lineWidth(r, MIN_SIDE_CELL_PX).toFixed(0)).join(",") });
+  cell = Math.max(MIN_CELL_PX, Math.min(sz.maxCell, cell));
+  Object.assign(st.root.dataset, { layout: side ? "one-line" : "stacked", avail: String(avail), cell: String(cell), need: lines.map((r) => lineWidth(r, sz.minSide).toFixed(0)).join(",") });
   st.cell = cell;
   st.fontPx = font(cell);
   for (const m of [st.inputMap, st.shiftMap, ...st.maps]) fitCanvas(m, cell);
@@ -362,7 +368,7 @@ function layout(st) {
   }
   st.hiddenNote = hidden
     ? `Numbers hidden in ${hidden} of ${total} maps: their ${cell}px cells are too small to ` +
-      `print every number at ${MIN_FONT_PX}px or more. Widen the window or use a smaller pattern to read them.`
+      `print every number at ${sz.minFont}px or more. Widen the window or use a smaller pattern to read them.`
     : "";
 }
 
@@ -694,6 +700,12 @@ export default function mount(component) {
     prepare(st);
   }
   st.editable = data.editable !== false;
+  const present = data.present === true;
+  if (present !== !!st.present) {
+    st.present = present;
+    st.root.classList.toggle("pvx-present", present);
+    if (st.P) layout(st);
+  }
   st.inputMap.el.classList.toggle("paint", st.editable);
   st.inputMap.el.tabIndex = st.editable ? 0 : -1;
   st.inputMap.el.setAttribute("role", "grid");
