@@ -196,7 +196,43 @@ function makeMap(parent, pipeline, stage, which) {
   node.dataset.stage = stage;
   node.dataset.which = which;
   node.setAttribute("role", "img");
-  return { el: node, ctx: node.getContext("2d"), n: 0, h: 0, w: 0, shape: [], last: null, numbers: true };
+  // The text alternative: the same numbers as a table that screen readers read and the
+  // screen does not show (explorer.css .pvx-sr), filled a moment after drawing settles.
+  const table = el("table", "pvx-sr", parent);
+  const caption = el("caption", "", table);
+  const name = `${pipeline === "input" ? "input" : pipeline + ", " + stage}, ${which}`;
+  caption.textContent = name;
+  node.setAttribute("aria-label", `${name}: its numbers are in the table that follows`);
+  return { el: node, ctx: node.getContext("2d"), n: 0, h: 0, w: 0, shape: [], last: null,
+           numbers: true, table, tableJson: null };
+}
+
+const TABLE_DELAY_MS = 150; // after the last redraw: scrubbing never waits for the tables
+
+function fillTable(map) {
+  const json = map.el.dataset.values;
+  if (!json || json === map.tableJson) return;
+  map.tableJson = json;
+  const data = JSON.parse(json);
+  const rows = Array.isArray(data) ? data : [[data]];
+  const changed = map.el.dataset.changed ? JSON.parse(map.el.dataset.changed) : null;
+  const marks = Array.isArray(changed) ? changed : changed === null ? null : [[changed]];
+  for (const body of map.table.querySelectorAll("tbody")) body.remove();
+  const body = el("tbody", "", map.table);
+  rows.forEach((row, r) => {
+    const tr = el("tr", "", body);
+    row.forEach((v, c) => {
+      const changedHere = marks && marks[r] && marks[r][c];
+      el("td", "", tr).textContent = formatValue(v) + (changedHere ? " (changed)" : "");
+    });
+  });
+}
+
+function scheduleTables(st) {
+  clearTimeout(st.tableTimer);
+  st.tableTimer = setTimeout(() => {
+    for (const m of [st.inputMap, st.shiftMap, ...st.maps]) fillTable(m);
+  }, TABLE_DELAY_MS);
 }
 
 function sizeMap(map, shape) {
@@ -514,6 +550,7 @@ function drawAll(st, why) {
 }
 
 function finish(st, t0, why) {
+  scheduleTables(st);
   const ds = st.root.dataset;
   ds.drawMs = (performance.now() - t0).toFixed(2);
   ds.draws = String((+ds.draws || 0) + 1);
@@ -708,12 +745,14 @@ export default function mount(component) {
   }
   st.inputMap.el.classList.toggle("paint", st.editable);
   st.inputMap.el.tabIndex = st.editable ? 0 : -1;
-  st.inputMap.el.setAttribute("role", "grid");
+  // An application: its keys (arrows, Space) are the component's, not the reader's.
+  st.inputMap.el.setAttribute("role", "application");
   st.inputMap.el.setAttribute(
     "aria-label",
     st.editable
-      ? "Input pattern: click or drag to paint; arrow keys move, Space toggles a cell"
-      : "Input pattern"
+      ? "Input pattern: click or drag to paint; arrow keys move, Space toggles a cell; " +
+        "its numbers are in the table that follows"
+      : "Input pattern: its numbers are in the table that follows"
   );
   st.inputCaption.textContent = "pattern";
   st.hint.textContent = (st.editable
