@@ -2,7 +2,7 @@
 
 Built from the shared primitives of :mod:`poolviz.render.figures` (its colours,
 :class:`~poolviz.render.figures.Panel`, :func:`~poolviz.render.figures.grid_figure`
-and the outline traces), one function per tab: :func:`book_figure` (book tab),
+and the marks of :mod:`poolviz.render.marks`), one function per tab: :func:`book_figure` (book tab),
 :func:`experiment_figure` (experiment tab), :func:`receptive_figure` and
 :func:`window_figure` (windows tab).  Only plotly here, no Streamlit.
 """
@@ -19,19 +19,17 @@ from poolviz.core.invariance import changed_mask
 from poolviz.core.text import format_grid
 from poolviz.render.figures import (
     BARE_AXIS,
-    FEEDS,
     INK,
     MAX_TEXT_CELLS,
     PALETTE,
-    SELECTED,
     Panel,
     _axis_names,
     _colorscale,
     _domains,
-    _outline_trace,
     grid_figure,
     shared_scale,
 )
+from poolviz.render.marks import FEEDS, SELECTED, cell_colours, mark_traces, window_traces
 
 __all__ = ["book_figure", "experiment_figure", "receptive_figure", "window_figure"]
 
@@ -137,11 +135,13 @@ def receptive_figure(
     selected: tuple[int, int, int] | None,
     show_values: bool = True,
 ) -> go.Figure:
-    """Every stage of one pipeline in a row; cells in ``masks`` outlined, one cell selected.
+    """Every stage of one pipeline in a row; linked cells and the selected cell marked.
 
     Each subplot carries an invisible marker per cell (``customdata`` = stage index) so a
-    click on any cell of any map selects it. ``masks[k]`` marks stage ``k``'s linked cells
-    (upstream of the selection, or downstream of a selected input cell).
+    click on any cell of any map selects it. ``masks[k]`` holds stage ``k``'s linked cells
+    (upstream of the selection, or downstream of a selected input cell), drawn as
+    :data:`~poolviz.render.marks.FEEDS`; the selection is drawn as
+    :data:`~poolviz.render.marks.SELECTED`.
     """
     panels = []
     for k, (label, z) in enumerate(zip(labels, maps, strict=True)):
@@ -149,18 +149,17 @@ def receptive_figure(
         lo, hi, scale = shared_scale(z)
         if k == 0 and lo >= 0:
             scale, hi = INK, max(hi, 1.0)
-        panels.append(Panel(z, label.replace(" ", "<br>", 1), lo, hi, scale))
+        marks = []
+        mask = masks[k] if k < len(masks) else None
+        if mask is not None:
+            marks.append((FEEDS, np.atleast_2d(mask)))
+        if selected is not None and selected[0] == k:
+            marks.append((SELECTED, _one_cell(z.shape, selected[1], selected[2])))
+        panels.append(Panel(z, label.replace(" ", "<br>", 1), lo, hi, scale, marks=tuple(marks)))
     fig = grid_figure([panels], show_values, cell_px=26, width_hint=900)
     for k, z in enumerate(maps, start=0):
         z = np.atleast_2d(z)
         axis = "" if k == 0 else str(k + 1)
-        mask = masks[k] if k < len(masks) else None
-        axes = {"xaxis": f"x{axis}", "yaxis": f"y{axis}"}
-        if mask is not None and np.any(mask):
-            fig.add_trace({**_outline_trace(mask, FEEDS, 3), **axes})
-        if selected is not None and selected[0] == k:
-            cell = _one_cell(z.shape, selected[1], selected[2])
-            fig.add_trace({**_outline_trace(cell, SELECTED, 4), **axes})
         rows, cols = np.mgrid[0 : z.shape[0], 0 : z.shape[1]]
         fig.add_trace(
             go.Scatter(
@@ -246,46 +245,41 @@ def window_figure(
             **text_args(z),
         }
 
-    def box(r0: float, r1: float, c0: float, c1: float, axis: int) -> dict:
-        xref, yref = _axis_names(axis)
-        return {
-            "type": "scatter",
-            "mode": "lines",
-            "hoverinfo": "skip",
-            "showlegend": False,
-            "x": [c0 - 0.5, c1 - 0.5, c1 - 0.5, c0 - 0.5, c0 - 0.5],
-            "y": [r0 - 0.5, r0 - 0.5, r1 - 0.5, r1 - 0.5, r0 - 0.5],
-            "line": {"color": SELECTED, "width": 4},
-            "xaxis": xref,
-            "yaxis": yref,
-        }
+    out_colours = cell_colours(out, olo, ohi, _colorscale(oscale))
 
     def dynamic(i: int) -> list[dict]:
+        # Always 5 traces, as the frames' "traces" list says: the window (its white border
+        # and black line), the terms, the output so far and its current cell (SELECTED).
         (r0, r1), (c0, c1) = windows[i]
-        r, c = divmod(first + i, w_out)
         filled = np.full(out.size, np.nan)
         filled[: first + i + 1] = out.ravel()[: first + i + 1]
+        current = np.zeros(out.size, dtype=bool)
+        current[first + i] = True
+        x3, y3 = _axis_names(3)
         return [
-            box(r0, r1, c0, c1, 1),
+            *window_traces((r0, r1), (c0, c1), *_axis_names(1)),
             heat(terms[i], tlo, thi, tscale, 2),
             heat(filled.reshape(h_out, w_out), olo, ohi, oscale, 3),
-            box(r, r + 1, c, c + 1, 3),
+            *mark_traces(SELECTED, current.reshape(h_out, w_out), out_colours, out_px, x3, y3),
         ]
 
+    rows_reach = [min([w[0][0] for w in windows] + [0]), max([w[0][1] for w in windows] + [h_in])]
+    cols_reach = [min([w[1][0] for w in windows] + [0]), max([w[1][1] for w in windows] + [w_in])]
+    x_domains = _domains([cols_reach[1] - cols_reach[0] + 2, max(tw, 3) + 2, w_out + 2], 0.06)
+    # The output's cells in pixels, for the marks' width: square cells limited by the
+    # plot's height (440 - 80 px margins, 0.9 of it) or by its width (about 680 px).
+    out_px = min(324 / max(h_out, 1), 680 * (x_domains[2][1] - x_domains[2][0]) / max(w_out, 1))
     start = int(np.clip(start, 0, max(n - 1, 0)))
     data = [heat(layer_input, lo, hi, scale, 1)] + (dynamic(start) if n else [])
     frames = [
         {
             "name": str(i),
             "data": dynamic(i),
-            "traces": [1, 2, 3, 4],
+            "traces": [1, 2, 3, 4, 5],
             "layout": {"title": {"text": captions[i]}},
         }
         for i in range(n)
     ]
-    rows_reach = [min([w[0][0] for w in windows] + [0]), max([w[0][1] for w in windows] + [h_in])]
-    cols_reach = [min([w[1][0] for w in windows] + [0]), max([w[1][1] for w in windows] + [w_in])]
-    x_domains = _domains([cols_reach[1] - cols_reach[0] + 2, max(tw, 3) + 2, w_out + 2], 0.06)
     ranges = [
         ([cols_reach[0] - 0.5, cols_reach[1] - 0.5], [rows_reach[1] - 0.5, rows_reach[0] - 0.5]),
         ([-0.5, tw - 0.5], [th - 0.5, -0.5]),
