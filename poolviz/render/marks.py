@@ -6,7 +6,8 @@ colour, so that they read in greyscale, for colour-blind viewers and on a projec
 - :data:`CHANGED` (a shifted map's cell that differs from the original's): a thick solid
   outline and a filled triangle in the top-right corner, as the Explore component, the
   slides and the PNG/SVG exports draw it;
-- :data:`SELECTED` (the cell clicked on the Sliding-windows tab): a thicker solid outline
+- :data:`SELECTED` (the cell clicked on the Sliding-windows tab, or the output cell its
+  step-through computes): a thicker solid outline
   with four ticks pointing from the middle of each side to the centre (a target);
 - :data:`FEEDS` (the cells that feed the selected one, or that it reaches): a dashed
   outline.
@@ -100,7 +101,7 @@ CHANGED = Mark(
 )
 SELECTED = Mark(
     "selected",
-    "the cell you clicked",
+    "the chosen cell (the one you clicked, or the output cell being computed)",
     "a thicker solid outline with four ticks pointing to its centre",
     width=4,
     ticks=0.16,  # short enough to stay clear of the cell's number

@@ -31,10 +31,17 @@ from poolviz.render.figures import (
 )
 from poolviz.render.marks import FEEDS, SELECTED, cell_colours, mark_traces, window_traces
 
-__all__ = ["book_figure", "experiment_figure", "receptive_figure", "window_figure"]
+__all__ = [
+    "book_panels",
+    "book_figure",
+    "experiment_figure",
+    "receptive_panels",
+    "receptive_figure",
+    "window_figure",
+]
 
 
-def book_figure(
+def book_panels(
     inputs: Mapping[str, np.ndarray],
     pooled: Mapping[str, np.ndarray],
     next_maps: Mapping[str, np.ndarray],
@@ -42,12 +49,9 @@ def book_figure(
     next_label: str,
     plain_next: Mapping[str, np.ndarray] | None = None,
     plain_label: str = "",
-) -> go.Figure:
-    """Rows A, B, C: the input, its max-pool output and the next layer's output, and (with
-    ``plain_next``) the next layer's output with no pooling, the question's proposal.
-
-    Every panel is drawn at the same cell size, so an 8×8 input is larger than its pooled map.
-    """
+) -> list[list[Panel]]:
+    """The book figure's panels, rows A, B, C (see :func:`book_figure`), changes marked:
+    what the figure draws and what its table of values lists."""
     rows = []
     all_pooled = list(pooled.values())
     all_next = list(next_maps.values())
@@ -74,6 +78,26 @@ def book_figure(
                 Panel(plain_next[name], f"{name}: no pooling, {plain_label}", lo, hi, scale,
                       outline=changed)
             )
+    return rows
+
+
+def book_figure(
+    inputs: Mapping[str, np.ndarray],
+    pooled: Mapping[str, np.ndarray],
+    next_maps: Mapping[str, np.ndarray],
+    pool_label: str,
+    next_label: str,
+    plain_next: Mapping[str, np.ndarray] | None = None,
+    plain_label: str = "",
+) -> go.Figure:
+    """Rows A, B, C: the input, its max-pool output and the next layer's output, and (with
+    ``plain_next``) the next layer's output with no pooling, the question's proposal.
+
+    Every panel is drawn at the same cell size, so an 8×8 input is larger than its pooled map.
+    """
+    rows = book_panels(
+        inputs, pooled, next_maps, pool_label, next_label, plain_next, plain_label
+    )
     return grid_figure(rows, show_values=True, cell_px=26)
 
 
@@ -128,6 +152,30 @@ def experiment_figure(runs: Mapping[str, object]) -> go.Figure:
     return fig
 
 
+def receptive_panels(
+    labels: Sequence[str],
+    maps: Sequence[np.ndarray],
+    masks: Sequence[np.ndarray | None],
+    selected: tuple[int, int, int] | None,
+) -> list[Panel]:
+    """One panel per stage, linked cells marked FEEDS and the selection SELECTED (see
+    :func:`receptive_figure`): what the figure draws and what its table lists."""
+    panels = []
+    for k, (label, z) in enumerate(zip(labels, maps, strict=True)):
+        z = np.atleast_2d(z)
+        lo, hi, scale = shared_scale(z)
+        if k == 0 and lo >= 0:
+            scale, hi = INK, max(hi, 1.0)
+        marks = []
+        mask = masks[k] if k < len(masks) else None
+        if mask is not None:
+            marks.append((FEEDS, np.atleast_2d(mask)))
+        if selected is not None and selected[0] == k:
+            marks.append((SELECTED, _one_cell(z.shape, selected[1], selected[2])))
+        panels.append(Panel(z, label.replace(" ", "<br>", 1), lo, hi, scale, marks=tuple(marks)))
+    return panels
+
+
 def receptive_figure(
     labels: Sequence[str],
     maps: Sequence[np.ndarray],
@@ -143,19 +191,7 @@ def receptive_figure(
     :data:`~poolviz.render.marks.FEEDS`; the selection is drawn as
     :data:`~poolviz.render.marks.SELECTED`.
     """
-    panels = []
-    for k, (label, z) in enumerate(zip(labels, maps, strict=True)):
-        z = np.atleast_2d(z)
-        lo, hi, scale = shared_scale(z)
-        if k == 0 and lo >= 0:
-            scale, hi = INK, max(hi, 1.0)
-        marks = []
-        mask = masks[k] if k < len(masks) else None
-        if mask is not None:
-            marks.append((FEEDS, np.atleast_2d(mask)))
-        if selected is not None and selected[0] == k:
-            marks.append((SELECTED, _one_cell(z.shape, selected[1], selected[2])))
-        panels.append(Panel(z, label.replace(" ", "<br>", 1), lo, hi, scale, marks=tuple(marks)))
+    panels = receptive_panels(labels, maps, masks, selected)
     fig = grid_figure([panels], show_values, cell_px=26, width_hint=900)
     for k, z in enumerate(maps, start=0):
         z = np.atleast_2d(z)
