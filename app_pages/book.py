@@ -26,7 +26,7 @@ def draw_book() -> None:
     name = "inputs A, B and C (rows), each through max-pool and the next layer (columns)"
     alt_text.chart_name(name)
     st.plotly_chart(fig, key="book_fig", theme=None, config=figures.CONFIG)
-    alt_text.legend_line(marks.legend([marks.CHANGED]) + " (B and C against A.)")
+    alt_text.legend_line("B's and C's maps are compared with A's. " + marks.legend([marks.CHANGED]))
     alt_text.values_tables(name, alt_text.panel_tables(p for row in panels for p in row))
     st.markdown(bullets(lines))
 

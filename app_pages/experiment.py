@@ -140,6 +140,7 @@ def curve_tables(runs: dict) -> dict[str, alt_text.MapTable]:
             np.column_stack([np.asarray(v, dtype=float) for v in curves.values()]),
             rows=[f"step {int(s)}" for s in run.curve_steps],
             cols=list(curves),
+            corner="step / curve",
         )
     return out
 

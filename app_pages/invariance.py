@@ -90,6 +90,7 @@ def sweep_tables(sweeps: dict, axis: str) -> dict[str, alt_text.MapTable]:
                 values[keep],
                 rows=[result.labels[k] for k in keep],
                 cols=[f"{axis} {int(v)}" for v in steps],
+                corner=f"stage / {axis}",
             )
             continue
         dys, dxs = np.unique(result.shifts[:, 0]), np.unique(result.shifts[:, 1])
@@ -98,6 +99,7 @@ def sweep_tables(sweeps: dict, axis: str) -> dict[str, alt_text.MapTable]:
                 values[k].reshape(len(dys), len(dxs)),
                 rows=[f"dy {int(v)}" for v in dys],
                 cols=[f"dx {int(v)}" for v in dxs],
+                corner="dy / dx",
             )
     return out
 

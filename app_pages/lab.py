@@ -75,7 +75,8 @@ def _on_draw(key: str) -> None:
     ss.lab_draw_version += 1  # a fresh chart key clears the selection for the next click
 
 
-def _pick_image() -> tuple[np.ndarray, int | None]:
+def _pick_image() -> tuple[np.ndarray, int | None, str]:
+    """The digit to study, its label (None for a drawing) and its figure's title."""
     d = _digits()
     source = st.radio("Digit", ["test digit", "draw"], horizontal=True, key="lab_source")
     if source == "test digit":
@@ -85,8 +86,7 @@ def _pick_image() -> tuple[np.ndarray, int | None]:
         alt_text.chart_name(f"{title}, 16×16 ink values")
         st.plotly_chart(figures.digit_figure(image, title),
                         key="lab_test_digit", theme=None, config=figures.CONFIG)
-        alt_text.values_tables(title, {title: image})
-        return image, int(d.y_test[int(idx)])
+        return image, int(d.y_test[int(idx)]), title
     c1, c2 = st.columns(2)
     if c1.button("Clear", key="lab_clear"):
         ss.lab_canvas = np.zeros((16, 16))
@@ -97,15 +97,15 @@ def _pick_image() -> tuple[np.ndarray, int | None]:
     st.plotly_chart(figures.digit_figure(ss.lab_canvas, "click cells to ink / erase"), key=key,
                     on_select=lambda: _on_draw(key), selection_mode="points", theme=None,
                     config=figures.CONFIG)
-    alt_text.values_tables("your drawing", {"your drawing": ss.lab_canvas})
-    return np.asarray(ss.lab_canvas, dtype=float), None
+    return np.asarray(ss.lab_canvas, dtype=float), None, "your drawing"
 
 
 def _shift_tables(maps: dict[str, np.ndarray]) -> dict[str, alt_text.MapTable]:
     """Per net, its dy × dx map of the shift figures, rows and columns named by the shift."""
     shifts = range(-R, R + 1)
     return {
-        a: alt_text.MapTable(m, rows=[f"dy {v}" for v in shifts], cols=[f"dx {v}" for v in shifts])
+        a: alt_text.MapTable(m, rows=[f"dy {v}" for v in shifts], cols=[f"dx {v}" for v in shifts],
+                             corner="dy / dx")
         for a, m in maps.items()
     }
 
@@ -116,6 +116,7 @@ def _curve_table(curves: dict, axis: str) -> alt_text.MapTable:
         np.array([np.asarray(v, dtype=float) for v in curves.values()]),
         rows=list(curves),
         cols=[f"{axis} {v}" for v in range(-R, R + 1)],
+        corner=f"net / {axis}",
     )
 
 
@@ -318,13 +319,16 @@ def render(view=None) -> None:
                 "apply.")
     left, right = st.columns([1, 2])
     with left:
-        image, label = _pick_image()
+        image, label, title = _pick_image()
         padding = st.radio("Conv padding (and its weights)", nets.PADDINGS, horizontal=True,
                            key="lab_padding")
         mode = st.radio("Shift", ["zero", "circular"], horizontal=True, key="lab_mode",
                         format_func={"zero": "zero fill", "circular": "wrap around"}.get)
     with right:
         _live_view(image, label, padding, mode)
+    # Full width: 16 columns of values in the narrow left column would scroll sideways, a
+    # region the keyboard cannot reach (axe-core: scrollable-region-focusable).
+    alt_text.values_tables(title, {title: image})
     _feature_view(image, padding, mode)
     _measures_view()
     _train_view()

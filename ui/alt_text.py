@@ -49,12 +49,15 @@ class MapTable:
     values : 2-D array, as the figure draws it (NaN: an empty cell, written "")
     marks : ``(mark, mask)`` pairs; a True cell's text gets ", <mark name>"
     rows, cols : header labels (default "row 0", "col 0", ...)
+    corner : the top-left header, naming what the rows and columns are (an empty header
+        cell is an axe-core finding, and a screen reader reads it as nothing)
     """
 
     values: np.ndarray
     marks: tuple[tuple[Mark, np.ndarray], ...] = ()
     rows: Sequence[str] | None = None
     cols: Sequence[str] | None = None
+    corner: str = "row / col"
 
 
 def table_frame(table: MapTable) -> pd.DataFrame:
@@ -77,7 +80,9 @@ def table_frame(table: MapTable) -> pd.DataFrame:
     h, w = values.shape
     rows = list(table.rows) if table.rows is not None else [f"row {r}" for r in range(h)]
     cols = list(table.cols) if table.cols is not None else [f"col {c}" for c in range(w)]
-    return pd.DataFrame(text.tolist(), index=rows, columns=cols)
+    frame = pd.DataFrame(text.tolist(), index=rows, columns=cols)
+    frame.columns.name = table.corner  # shown in the top-left header cell
+    return frame
 
 
 def panel_tables(panels: Iterable[Panel | None]) -> dict[str, MapTable]:
