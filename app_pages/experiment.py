@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +12,7 @@ from poolviz.lessons.experiment_verdict import verdict
 from poolviz.render import figures, tab_figures
 from poolviz.view import choices
 from poolviz.view import state as view_state
+from ui import alt_text
 from ui.panels import guarded
 from ui.session import EXPERIMENT_FIELDS, ss
 from ui.training import (
@@ -109,16 +111,38 @@ def draw_experiment(view: view_state.ViewState) -> None:
             for c in ("train accuracy", "held-out positions", "fresh, training positions")
         },
     )
+    figure_name = "learning curves: training loss, and accuracy on the three test sets"
+    alt_text.chart_name(figure_name)
     st.plotly_chart(
         tab_figures.experiment_figure(result.runs),
         key="experiment_fig",
         theme=None,
         config=figures.CONFIG,
     )
-    st.caption(
+    alt_text.values_tables(figure_name, curve_tables(result.runs))
+    st.markdown(
         f"{result.steps_done} steps of full-batch gradient descent in {result.seconds:.2f} s; "
         f"{result.n_test} test images per test set."
     )
+
+
+def curve_tables(runs: dict) -> dict[str, alt_text.MapTable]:
+    """The learning curves as numbers: per pipeline, one row per recorded step."""
+    out = {}
+    for name, run in runs.items():
+        curves = {
+            "loss": run.loss,
+            "train accuracy": run.train_accuracy,
+            "held-out positions": run.held_accuracy,
+            "fresh, training positions": run.fresh_accuracy,
+        }
+        out[name] = alt_text.MapTable(
+            np.column_stack([np.asarray(v, dtype=float) for v in curves.values()]),
+            rows=[f"step {int(s)}" for s in run.curve_steps],
+            cols=list(curves),
+            corner="step / curve",
+        )
+    return out
 
 
 def render(view: view_state.ViewState) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from poolviz.core.checks import PoolvizError
@@ -10,6 +11,7 @@ from poolviz.lessons import narrative
 from poolviz.render import figures
 from poolviz.view import choices
 from poolviz.view import state as view_state
+from ui import alt_text
 from ui.cached import (
     classic_sentence,
     compute_key,
@@ -44,13 +46,16 @@ def draw_invariance(view: view_state.ViewState) -> None:
             f"**Over {label}:**\n"
             + bullets(lines)
         )
+    figure_name = f"relative change of each stage against the shift ({choices.SWEEP_TITLES[view.sweep]})"
+    alt_text.chart_name(figure_name)
     st.plotly_chart(
         figures.sweep_figure(sweeps, view.sweep), key="sweep_fig", theme=None, config=figures.CONFIG
     )
-    st.caption(
+    st.markdown(
         "Relative change = ‖f(shifted input) − f(input)‖ / ‖f(input)‖ for each stage; "
         "0 means the stage's output did not change at all."
     )
+    alt_text.values_tables(figure_name, sweep_tables(sweeps, view.sweep))
     draw_distinct_and_classic(view)
 
 
@@ -60,7 +65,7 @@ def draw_distinct_and_classic(view: view_state.ViewState) -> None:
     lines = []
     for what, (counts, n) in distinct_counts(compute_key(view), radius).items():
         lines += narrative.describe_distinct(counts, n, what, pipelines_for(compute_key(view)))
-    st.caption(f"'All' means every shift of at most {radius} pixels along each axis.")
+    st.markdown(f"'All' means every shift of at most {radius} pixels along each axis.")
     st.markdown(bullets(lines))
     st.markdown("**The classic number, computed:**")
     try:
@@ -70,6 +75,33 @@ def draw_distinct_and_classic(view: view_state.ViewState) -> None:
     except PoolvizError as error:
         text = f"Not available for these settings: {error}"
     st.markdown(markdown_escape(text))
+
+
+def sweep_tables(sweeps: dict, axis: str) -> dict[str, alt_text.MapTable]:
+    """The sweep figure's numbers: per pipeline a stage × shift table ("dx", "dy"), or per
+    pipeline and stage a dy × dx map ("grid"), the input left out as the figure does."""
+    out: dict[str, alt_text.MapTable] = {}
+    for name, result in sweeps.items():
+        keep = [k for k, label in enumerate(result.labels) if label != "input"]
+        values = np.asarray(result.relative_change)
+        if axis != "grid":
+            steps = result.shifts[:, 1 if axis == "dx" else 0]
+            out[name] = alt_text.MapTable(
+                values[keep],
+                rows=[result.labels[k] for k in keep],
+                cols=[f"{axis} {int(v)}" for v in steps],
+                corner=f"stage / {axis}",
+            )
+            continue
+        dys, dxs = np.unique(result.shifts[:, 0]), np.unique(result.shifts[:, 1])
+        for k in keep:
+            out[f"{name}: {result.labels[k]}"] = alt_text.MapTable(
+                values[k].reshape(len(dys), len(dxs)),
+                rows=[f"dy {int(v)}" for v in dys],
+                cols=[f"dx {int(v)}" for v in dxs],
+                corner="dy / dx",
+            )
+    return out
 
 
 def render(view: view_state.ViewState) -> None:

@@ -20,6 +20,7 @@ from poolviz.lab.data import check_images, load_digits, shift_images
 from poolviz.lab.train import TrainConfig, train
 from poolviz.lab.weights import load_all
 from poolviz.view import choices
+from ui import alt_text
 from ui.training import executor, job_panel, session_job, submit
 
 KEY = "lab"
@@ -74,25 +75,49 @@ def _on_draw(key: str) -> None:
     ss.lab_draw_version += 1  # a fresh chart key clears the selection for the next click
 
 
-def _pick_image() -> tuple[np.ndarray, int | None]:
+def _pick_image() -> tuple[np.ndarray, int | None, str]:
+    """The digit to study, its label (None for a drawing) and its figure's title."""
     d = _digits()
     source = st.radio("Digit", ["test digit", "draw"], horizontal=True, key="lab_source")
     if source == "test digit":
         idx = st.number_input("Test digit index", 0, len(d.x_test) - 1, 0, key="lab_index")
         image = d.x_test[int(idx)]
-        st.plotly_chart(figures.digit_figure(image, f"test digit {idx}: a {d.y_test[idx]}"),
+        title = f"test digit {idx}: a {d.y_test[idx]}"
+        alt_text.chart_name(f"{title}, 16×16 ink values")
+        st.plotly_chart(figures.digit_figure(image, title),
                         key="lab_test_digit", theme=None, config=figures.CONFIG)
-        return image, int(d.y_test[int(idx)])
+        return image, int(d.y_test[int(idx)]), title
     c1, c2 = st.columns(2)
     if c1.button("Clear", key="lab_clear"):
         ss.lab_canvas = np.zeros((16, 16))
     if c2.button("Start from the test digit", key="lab_copy"):
         ss.lab_canvas = d.x_test[int(ss.get("lab_index", 0))].copy()
     key = f"lab_draw_{ss.lab_draw_version}"
+    alt_text.chart_name("your drawing, 16×16 ink values (click cells to ink / erase)")
     st.plotly_chart(figures.digit_figure(ss.lab_canvas, "click cells to ink / erase"), key=key,
                     on_select=lambda: _on_draw(key), selection_mode="points", theme=None,
                     config=figures.CONFIG)
-    return np.asarray(ss.lab_canvas, dtype=float), None
+    return np.asarray(ss.lab_canvas, dtype=float), None, "your drawing"
+
+
+def _shift_tables(maps: dict[str, np.ndarray]) -> dict[str, alt_text.MapTable]:
+    """Per net, its dy × dx map of the shift figures, rows and columns named by the shift."""
+    shifts = range(-R, R + 1)
+    return {
+        a: alt_text.MapTable(m, rows=[f"dy {v}" for v in shifts], cols=[f"dx {v}" for v in shifts],
+                             corner="dy / dx")
+        for a, m in maps.items()
+    }
+
+
+def _curve_table(curves: dict, axis: str) -> alt_text.MapTable:
+    """The curves figure's lines as one table: a row per net, a column per shift."""
+    return alt_text.MapTable(
+        np.array([np.asarray(v, dtype=float) for v in curves.values()]),
+        rows=list(curves),
+        cols=[f"{axis} {v}" for v in range(-R, R + 1)],
+        corner=f"net / {axis}",
+    )
 
 
 def _params(arch: str, padding: str) -> dict[str, np.ndarray]:
@@ -123,17 +148,22 @@ def _live_view(image: np.ndarray, label: int | None, padding: str, mode: str) ->
                           if c == "auto" else str(c))
     cls = auto if choice == "auto" else int(choice)
     dy = st.slider("Row shift dy for the curve", -R, R, 0, key="lab_curve_dy")
-    st.caption(f"Following class {cls}. 6 nets × 81 shifts computed in {ms:.0f} ms "
-               f"(shift mode: {mode}).")
+    st.markdown(f"Following class {cls}. 6 nets × 81 shifts computed in {ms:.0f} ms "
+                f"(shift mode: {mode}).")
     curves = {a: probs[a][dy + R, :, cls] for a in nets.ARCHS}
+    title = f"p(class {cls}) along dx, dy = {dy}"
+    alt_text.chart_name(f"{title}, one line per net")
     st.plotly_chart(
-        figures.curves_figure(range(-R, R + 1), curves, f"p(class {cls}) along dx, dy = {dy}",
-                              "dx (pixels right)"),
+        figures.curves_figure(range(-R, R + 1), curves, title, "dx (pixels right)"),
         key="lab_curves", theme=None, config=figures.CONFIG,
     )
+    alt_text.values_tables(title, {title: _curve_table(curves, "dx")})
     maps = {a: probs[a][:, :, cls] for a in nets.ARCHS}
-    st.plotly_chart(figures.shift_maps_figure(maps, R, f"p(class {cls}) over dx × dy"),
+    title = f"p(class {cls}) over dx × dy"
+    alt_text.chart_name(f"{title}, one map per net")
+    st.plotly_chart(figures.shift_maps_figure(maps, R, title),
                     key="lab_maps", theme=None, config=figures.CONFIG)
+    alt_text.values_tables(title, _shift_tables(maps))
 
 
 def _feature_view(image: np.ndarray, padding: str, mode: str) -> None:
@@ -148,11 +178,13 @@ def _feature_view(image: np.ndarray, padding: str, mode: str) -> None:
     layer = c4.selectbox("Layer", names, key=f"lab_fm_layer_{arch}")  # names differ per net
     maps = dict(layers)[layer]
     channel = st.slider("Channel", 0, maps.shape[1] - 1, 0, key=f"lab_fm_ch_{maps.shape[1]}")
+    title = f"{arch} · {layer} · channel {channel} · shift ({dy}, {dx})"
+    alt_text.chart_name(f"feature map {title}: original and shifted")
     st.plotly_chart(
-        figures.feature_pair_figure(maps[0, channel], maps[1, channel],
-                                    f"{arch} · {layer} · channel {channel} · shift ({dy}, {dx})"),
+        figures.feature_pair_figure(maps[0, channel], maps[1, channel], title),
         key="lab_fm", theme=None, config=figures.CONFIG,
     )
+    alt_text.values_tables(title, {"original": maps[0, channel], "shifted": maps[1, channel]})
 
 
 def _table(results: dict[str, dict[str, dict[str, Any]]]) -> pd.DataFrame:
@@ -176,7 +208,7 @@ def _measures_view() -> None:
     n = _n_test()
     results = {p: _measures(p, n) for p in nets.PADDINGS}
     count = next(iter(results["zero"].values()))["n_test"]
-    st.caption(
+    st.markdown(
         f"{count} test digits; accuracy for every shift in [−4, 4]², consistency over 5 random "
         "pairs of shifts in [−3, 3]² per digit (seed 0), one-pixel change averaged over the 4 "
         "neighbours; MACs count convs, blur and fc. Computed here, on this machine."
@@ -186,18 +218,22 @@ def _measures_view() -> None:
         st.markdown(f"**Verdict, {padding} padding**")
         st.markdown("\n".join(f"- {s}" for s in measures.verdict(by_arch)))
         grids = {a: np.array(m["accuracy_grid"]) for a, m in by_arch.items()}
+        title = f"test accuracy for every shift ({padding} padding)"
+        alt_text.chart_name(f"{title}, one map per net")
         st.plotly_chart(
-            figures.shift_maps_figure(grids, R, f"test accuracy for every shift ({padding} "
-                                      "padding)"),
+            figures.shift_maps_figure(grids, R, title),
             key=f"lab_accgrid_{padding}", theme=None, config=figures.CONFIG,
         )
+        alt_text.values_tables(title, _shift_tables(grids))
         curves = {a: m["diagonal_correct_prob"] for a, m in by_arch.items()}
+        title = f"p(correct class) along the diagonal shift ({padding} padding)"
+        alt_text.chart_name(f"{title}, one line per net")
         st.plotly_chart(
-            figures.curves_figure(range(-R, R + 1), curves,
-                                  f"p(correct class) along the diagonal shift ({padding} padding)",
+            figures.curves_figure(range(-R, R + 1), curves, title,
                                   "diagonal shift d: (dy, dx) = (d, d)"),
             key=f"lab_diag_{padding}", theme=None, config=figures.CONFIG,
         )
+        alt_text.values_tables(title, {title: _curve_table(curves, "d")})
 
 
 def _start_job(config: TrainConfig) -> None:
@@ -228,7 +264,8 @@ def _job_status() -> None:
         return
     cfg, hist = ss.lab_job_config, list(status.payload or [])
     if hist:
-        st.caption(f"epoch {hist[-1].epoch}/{cfg.epochs}: test accuracy {hist[-1].test_accuracy:.1%}")
+        st.markdown(f"epoch {hist[-1].epoch}/{cfg.epochs}: test accuracy {hist[-1].test_accuracy:.1%}")
+        alt_text.chart_name("training loss and test accuracy per epoch")
         st.plotly_chart(figures.training_figure([h.epoch for h in hist], [h.loss for h in hist],
                                                 [h.test_accuracy for h in hist]),
                         key="lab_train_fig", theme=None, config=figures.CONFIG)
@@ -263,7 +300,7 @@ def _train_view() -> None:
             running = True
         st.fragment(run_every=1.0 if running else None)(_job_status)()
         if ss.lab_retrained:
-            st.caption("Live view uses retrained weights for: "
+            st.markdown("Live view uses retrained weights for: "
                        + ", ".join(f"{a} ({p})" for a, p in ss.lab_retrained))
 
 
@@ -278,16 +315,20 @@ def render(view=None) -> None:
         "stride-2 convs, BlurPool (Zhang 2019) or APS (Chaman & Dokmanić 2021). Trained in "
         "numpy on 1,347 UCI handwritten digits; tested on 450 others."
     )
-    st.caption("This tab has its own digits, nets and shifts: the sidebar's settings do not apply.")
+    st.markdown("This tab has its own digits, nets and shifts: the sidebar's settings do not "
+                "apply.")
     left, right = st.columns([1, 2])
     with left:
-        image, label = _pick_image()
+        image, label, title = _pick_image()
         padding = st.radio("Conv padding (and its weights)", nets.PADDINGS, horizontal=True,
                            key="lab_padding")
         mode = st.radio("Shift", ["zero", "circular"], horizontal=True, key="lab_mode",
                         format_func={"zero": "zero fill", "circular": "wrap around"}.get)
     with right:
         _live_view(image, label, padding, mode)
+    # Full width: 16 columns of values in the narrow left column would scroll sideways, a
+    # region the keyboard cannot reach (axe-core: scrollable-region-focusable).
+    alt_text.values_tables(title, {title: image})
     _feature_view(image, padding, mode)
     _measures_view()
     _train_view()

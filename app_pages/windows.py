@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from poolviz.render import figures, tab_figures
+from poolviz.render import figures, marks, tab_figures
 from poolviz.view import choices
 from poolviz.view import state as view_state
+from ui import alt_text
 from ui.cached import WINDOW_SPEEDS, compute_key, linked_cells, pipelines_for, window_animation
 from ui.callbacks import on_receptive_click, step_window
 from ui.panels import guarded
@@ -28,10 +29,10 @@ def draw_windows(view: view_state.ViewState) -> None:
         format_func=str.capitalize,
     )
     st.subheader("Linked receptive fields")
-    st.caption(
-        "Click any cell of any map: the cells of every earlier map that feed it are outlined "
-        "in green, with the arithmetic for that cell. Click an input cell to outline every "
-        "cell it influences downstream."
+    st.markdown(
+        "Click any cell of any map: the cells of every earlier map that feed it get a dashed "
+        "outline, and the arithmetic for that cell is shown. Click an input cell to mark "
+        "every cell it influences downstream."
     )
     selected = ss.get("win_selected")
     labels, maps, masks, arithmetic = linked_cells(key, name, None)
@@ -43,6 +44,8 @@ def draw_windows(view: view_state.ViewState) -> None:
         else:
             labels, maps, masks, arithmetic = linked_cells(key, name, selected)
     chart_key = f"receptive_{ss.versions.get('receptive', 0)}"
+    figure_name = f"every stage of the {name} pipeline, left to right (click a cell)"
+    alt_text.chart_name(figure_name)
     st.plotly_chart(
         tab_figures.receptive_figure(labels, maps, masks, selected, view.show_values),
         key=chart_key,
@@ -50,6 +53,10 @@ def draw_windows(view: view_state.ViewState) -> None:
         selection_mode="points",
         theme=None,
         config=figures.CONFIG,
+    )
+    alt_text.legend_line(marks.legend([marks.SELECTED, marks.FEEDS]))
+    alt_text.values_tables(
+        figure_name, alt_text.panel_tables(tab_figures.receptive_panels(labels, maps, masks, selected))
     )
     if selected is None:
         st.info("No cell selected yet.")
@@ -59,7 +66,9 @@ def draw_windows(view: view_state.ViewState) -> None:
             language=None,
         )
     else:
-        st.caption(f"Input cell (row {selected[1]}, col {selected[2]}) and every cell it reaches.")
+        st.markdown(
+            f"Input cell (row {selected[1]}, col {selected[2]}) and every cell it reaches."
+        )
 
     st.subheader("Step through the sliding window")
     stage_labels = {i: f"{i}: {labels[i]}" for i in range(1, len(labels))}
@@ -76,12 +85,34 @@ def draw_windows(view: view_state.ViewState) -> None:
     if total > 1:
         b3.slider("Window position (output cell, row by row)", 0, total - 1, key="win_pos")
     frames, fig = window_animation(key, name, stage, ss.win_pos, speed, view.show_values)
+    window_name = f"the window over {labels[stage]}'s input, its terms and the output so far"
+    alt_text.chart_name(window_name)
     st.plotly_chart(fig, key="window_fig", theme=None, config=figures.CONFIG)
+    alt_text.legend_line(marks.legend([marks.WINDOW, marks.SELECTED]))
+    alt_text.values_tables(window_name, window_tables(frames))
     if len(frames.windows) < total - frames.first:
-        st.caption(
+        st.markdown(
             f"The animation covers {len(frames.windows)} positions from the one chosen; move "
             "the slider to see the rest."
         )
+
+
+def window_tables(frames) -> dict[str, alt_text.MapTable]:
+    """The step-through's input (window cells marked) and whole output (the current cell
+    marked), at the position the page is on (the animation's first frame)."""
+    (r0, r1), (c0, c1) = frames.windows[0]
+    layer_input = np.atleast_2d(frames.layer_input)
+    window = np.zeros(layer_input.shape, dtype=bool)
+    window[max(r0, 0) : max(r1, 0), max(c0, 0) : max(c1, 0)] = True  # padding is not a cell
+    output = np.atleast_2d(frames.output)
+    current = np.zeros(output.size, dtype=bool)
+    current[frames.first] = True
+    return {
+        f"input of {frames.label}": alt_text.MapTable(layer_input, ((marks.WINDOW, window),)),
+        f"output of {frames.label}": alt_text.MapTable(
+            output, ((marks.SELECTED, current.reshape(output.shape)),)
+        ),
+    }
 
 
 def render(view: view_state.ViewState) -> None:

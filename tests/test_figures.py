@@ -21,6 +21,7 @@ from poolviz.render.figures import (
     shared_scale,
     sweep_figure,
 )
+from poolviz.render.marks import CHANGED
 from poolviz.render.tab_figures import book_figure
 
 IDENTITY = ((1.0,),)
@@ -42,14 +43,38 @@ def _by_subplot(fig, kind):
     return out
 
 
-def _cells_from_outline(xs, ys):
-    """The (row, col) cells whose boxes an outline polyline draws."""
+def _cells_from_outline(xs, ys, inset=0.0):
+    """The (row, col) cells whose boxes an outline polyline draws, ``inset`` inside (0 for
+    boxes on the cell edges; None for any inset a mark may use: at most 0.2 of the cell)."""
     cells = []
     for start in range(0, len(xs), 6):
         box_x, box_y = xs[start : start + 5], ys[start : start + 5]
         assert xs[start + 5] is None and ys[start + 5] is None
-        assert max(box_x) - min(box_x) == 1.0 and max(box_y) - min(box_y) == 1.0
-        cells.append((int(min(box_y) + 0.5), int(min(box_x) + 0.5)))
+        side_x, side_y = max(box_x) - min(box_x), max(box_y) - min(box_y)
+        assert side_x == pytest.approx(side_y)
+        if inset is None:
+            assert 0.6 <= side_x < 1.0, side_x  # inside the cell, never beyond it
+        else:
+            assert side_x == 1.0 - 2 * inset
+        centre_x, centre_y = (max(box_x) + min(box_x)) / 2, (max(box_y) + min(box_y)) / 2
+        assert centre_x == pytest.approx(round(centre_x))
+        assert centre_y == pytest.approx(round(centre_y))
+        cells.append((int(round(centre_y)), int(round(centre_x))))
+    return sorted(cells)
+
+
+def _changed_cells(traces):
+    """The cells the CHANGED mark's outline traces of one subplot draw (one trace per ink),
+    each with its corner triangle in the same ink; None when the subplot has none."""
+    outlines = [t for t in traces if t.name == CHANGED.name]
+    corners = [t for t in traces if t.name == CHANGED.name + " corner"]
+    if not outlines:
+        return None
+    assert {t.line.color for t in outlines} == {t.fillcolor for t in corners}
+    assert all(t.line.dash == "solid" and t.mode == "lines" for t in outlines)
+    cells = [c for t in outlines for c in _cells_from_outline(list(t.x), list(t.y), None)]
+    assert len(cells) == len(set(cells))
+    assert sum(len(t.x) for t in corners) == len(cells) * 5  # one triangle per cell
     return sorted(cells)
 
 
@@ -137,10 +162,7 @@ def test_pipeline_figure_outlines_exactly_the_changed_cells(dx, dy, kernel):
         if not mask.any():
             assert traces == []
             continue
-        assert len(traces) == 1
-        xs, ys = list(traces[0].x), list(traces[0].y)
-        assert (xs, ys) == tuple(outline_xy(mask))
-        assert _cells_from_outline(xs, ys) == sorted(map(tuple, np.argwhere(mask).tolist()))
+        assert _changed_cells(traces) == sorted(map(tuple, np.argwhere(mask).tolist()))
 
 
 def test_pipeline_figure_book_dx_one_outlines_conv_but_not_pool():
@@ -148,7 +170,7 @@ def test_pipeline_figure_book_dx_one_outlines_conv_but_not_pool():
     outlines = _by_subplot(pipeline_figure(run), "scatter")
     # stages: conv 1×1 (5), max-pool (6), conv 2×2 /2 (7), global max (8)
     assert sorted(outlines) == [5]
-    assert len(_cells_from_outline(list(outlines[5][0].x), list(outlines[5][0].y))) == 32
+    assert len(_changed_cells(outlines[5])) == 32
 
 
 def test_pipeline_figure_text_only_with_show_values_and_small_maps():
@@ -227,11 +249,12 @@ def test_input_figure_not_clickable_has_only_the_heatmap():
 def test_input_figure_outline_traces_mask():
     grid = make_preset("book")
     mask = np.zeros((8, 8), dtype=bool)
-    mask[1, 2] = mask[3, 4] = True
+    mask[1, 2] = mask[3, 3] = True  # an ink cell and a blank one
     fig = input_figure(grid, "input", show_values=False, outline=mask)
     scatters = [t for t in fig.data if t.type == "scatter"]
-    assert len(scatters) == 1
-    assert _cells_from_outline(list(scatters[0].x), list(scatters[0].y)) == [(1, 2), (3, 4)]
+    assert _changed_cells(scatters) == [(1, 2), (3, 3)]
+    # The book's cells are 1 (#111: white ink) and 0 (white: black ink), one trace each.
+    assert {t.line.color for t in scatters if t.name == CHANGED.name} == {"#111111", "#ffffff"}
 
 
 # ---------------------------------------------------------------- sweep_figure
@@ -326,9 +349,9 @@ def test_book_figure_outlines_only_where_c_differs_from_a():
     outlines = _by_subplot(fig, "scatter")
     # B's maps equal A's: no outline; C differs in pooled and next maps
     assert sorted(outlines) == [8, 9]
-    pooled_cells = _cells_from_outline(list(outlines[8][0].x), list(outlines[8][0].y))
+    pooled_cells = _changed_cells(outlines[8])
     expected = np.argwhere(changed_mask(book.pooled["A"], book.pooled["C"])).tolist()
     assert pooled_cells == sorted(map(tuple, expected))
     assert len(pooled_cells) == 8
-    next_cells = _cells_from_outline(list(outlines[9][0].x), list(outlines[9][0].y))
+    next_cells = _changed_cells(outlines[9])
     assert next_cells == [(0, 0), (0, 1), (1, 0), (1, 1)]

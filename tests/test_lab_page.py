@@ -79,7 +79,7 @@ def test_train_again_runs_in_the_background_and_reports(app: AppTest) -> None:
     assert app.success and "avgpool (zero) done after 2 epochs" in app.success[0].value
     app.button(key="lab_use").click().run()
     assert not app.exception
-    assert any("retrained weights for: avgpool (zero)" in c.value for c in app.caption)
+    assert any("retrained weights for: avgpool (zero)" in m.value for m in app.markdown)
 
 
 def test_bad_selection_from_the_browser_is_ignored() -> None:

@@ -68,12 +68,14 @@ def book_data():
 
 
 def book_results():
+    """The book example, its figure, its panels (for the table of values) and sentences."""
     book = book_data()
-    fig = tab_figures.book_figure(
+    args = (
         book.inputs, book.pooled, book.next_maps, book.pool_label, book.next_label,
         book.plain_next, book.plain_label,
     )
-    return book, fig, narrative.explain_book(book)
+    fig = tab_figures.book_figure(*args)
+    return book, fig, tab_figures.book_panels(*args), narrative.explain_book(book)
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)

@@ -2,7 +2,9 @@
 
 Only plotly here, no Streamlit: each function takes numbers from the core and returns a
 ``go.Figure``. Browser cost drives the choices: one figure per group of maps, cell text
-only where it fits, changed cells outlined by one line trace per map rather than shapes.
+only where it fits, marked cells drawn by a few line traces per map rather than shapes.
+The marks (changed, selected, feeds, the window) are defined once, in
+:mod:`poolviz.render.marks`.
 
 This module holds the shared primitives (:data:`CONFIG`, the colours, :class:`Panel`,
 :func:`grid_figure` and the heatmap and outline traces) and the Explore and Invariance
@@ -23,6 +25,7 @@ from plotly.subplots import make_subplots
 from poolviz.core.invariance import Sweep, changed_mask
 from poolviz.core.text import format_grid
 from poolviz.lessons.comparison import PipelineRun
+from poolviz.render.marks import CHANGED, Mark, cell_colours, mark_traces, outline_xy
 
 __all__ = [
     "Panel",
@@ -35,7 +38,6 @@ __all__ = [
     "MAX_TEXT_CELLS",
 ]
 
-OUTLINE = "#ff7f0e"
 SEQUENTIAL = "Blues"
 DIVERGING = "RdBu_r"
 INK = [[0.0, "#ffffff"], [1.0, "#111111"]]
@@ -47,7 +49,11 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#1
 
 @dataclass(frozen=True)
 class Panel:
-    """One heatmap: its values, title, colour range and optional outline mask."""
+    """One heatmap: its values, title, colour range and the cells to mark.
+
+    ``outline`` marks changed cells (:data:`~poolviz.render.marks.CHANGED`); ``marks``
+    holds any other ``(mark, mask)`` pairs, drawn after it in that order.
+    """
 
     z: np.ndarray
     title: str
@@ -56,6 +62,12 @@ class Panel:
     colorscale: object
     outline: np.ndarray | None = None
     show_text: bool = True
+    marks: tuple[tuple[Mark, np.ndarray], ...] = ()
+
+    def all_marks(self) -> list[tuple[Mark, np.ndarray]]:
+        """Every ``(mark, mask)`` of the panel, changed cells first."""
+        changed = [] if self.outline is None else [(CHANGED, self.outline)]
+        return changed + list(self.marks)
 
 
 def shared_scale(*maps: np.ndarray) -> tuple[float, float, object]:
@@ -72,21 +84,6 @@ def shared_scale(*maps: np.ndarray) -> tuple[float, float, object]:
         bound = max(abs(low), abs(high), 1e-12)
         return -bound, bound, DIVERGING
     return 0.0, max(high, 1e-12), SEQUENTIAL
-
-
-def outline_xy(mask: np.ndarray) -> tuple[list, list]:
-    """Polyline coordinates (None-separated) tracing a box around each True cell.
-
-    >>> outline_xy(np.array([[False, True]]))
-    ([0.5, 1.5, 1.5, 0.5, 0.5, None], [-0.5, -0.5, 0.5, 0.5, -0.5, None])
-    """
-    xs: list = []
-    ys: list = []
-    for r, c in zip(*np.nonzero(mask), strict=False):
-        x0, x1, y0, y1 = c - 0.5, c + 0.5, r - 0.5, r + 0.5
-        xs += [float(x0), float(x1), float(x1), float(x0), float(x0), None]
-        ys += [float(y0), float(y0), float(y1), float(y1), float(y0), None]
-    return xs, ys
 
 
 def _font_size(shape: tuple[int, ...]) -> int:
@@ -125,17 +122,17 @@ def _heatmap(panel: Panel, show_values: bool) -> dict:
     return trace
 
 
-def _outline_trace(mask: np.ndarray, colour: str = OUTLINE, width: int = 3) -> dict:
-    xs, ys = outline_xy(np.atleast_2d(mask))
-    return {
-        "type": "scatter",
-        "x": xs,
-        "y": ys,
-        "mode": "lines",
-        "line": {"color": colour, "width": width},
-        "hoverinfo": "skip",
-        "showlegend": False,
-    }
+def panel_mark_traces(panel: Panel, cell_px: float, xref: str, yref: str) -> list[dict]:
+    """The traces of every mark of ``panel``, each in the ink of the cells it sits on."""
+    pending = [(m, mask) for m, mask in panel.all_marks() if mask is not None and np.any(mask)]
+    if not pending:
+        return []
+    z = np.atleast_2d(panel.z)
+    colours = cell_colours(z, panel.zmin, panel.zmax, _colorscale(panel.colorscale))
+    traces: list[dict] = []
+    for mark, mask in pending:
+        traces += mark_traces(mark, mask, colours, cell_px, xref, yref)
+    return traces
 
 
 BARE_AXIS = {
@@ -197,6 +194,9 @@ def grid_figure(
     x_domains = _domains([w + 0.8 for w in widths], h_space)
     # Rows run top to bottom, paper y runs bottom to top.
     y_domains = [(1 - b, 1 - a) for a, b in _domains([h + 1.2 for h in heights], v_space)]
+    # Cells are square, so the width available per cell caps the useful height.
+    columns_total = sum(w + 0.8 for w in widths) * (1 + 0.04 * (n_cols - 1))
+    cell_px = min(cell_px, max(6, int((width_hint - 70) / columns_total)))
     layout: dict = {}
     data: list[dict] = []
     annotations: list[dict] = []
@@ -219,8 +219,7 @@ def grid_figure(
                 x_axis["range"] = [-0.5, z.shape[1] - 0.5]
                 y_axis["range"] = [z.shape[0] - 0.5, -0.5]
                 data.append({**_heatmap(panel, show_values), "xaxis": xref, "yaxis": yref})
-                if panel.outline is not None and np.any(panel.outline):
-                    data.append({**_outline_trace(panel.outline), "xaxis": xref, "yaxis": yref})
+                data += panel_mark_traces(panel, cell_px, xref, yref)
                 if panel.title:
                     annotations.append(
                         {
@@ -253,9 +252,6 @@ def grid_figure(
                 "font": {"size": 12},
             }
         )
-    # Cells are square, so the width available per cell caps the useful height.
-    columns_total = sum(w + 0.8 for w in widths) * (1 + 0.04 * (n_cols - 1))
-    cell_px = min(cell_px, max(6, int((width_hint - 70) / columns_total)))
     total_height = sum(heights) * cell_px + 64 * n_rows + (40 if title else 10)
     layout.update(
         height=int(min(max(total_height, 180), 900)),
@@ -422,6 +418,3 @@ def sweep_figure(
         rows.append(row)
     return grid_figure(rows, show_values=False, cell_px=8)
 
-
-SELECTED = "#d62728"
-FEEDS = "#2ca02c"

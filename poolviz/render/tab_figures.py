@@ -2,7 +2,7 @@
 
 Built from the shared primitives of :mod:`poolviz.render.figures` (its colours,
 :class:`~poolviz.render.figures.Panel`, :func:`~poolviz.render.figures.grid_figure`
-and the outline traces), one function per tab: :func:`book_figure` (book tab),
+and the marks of :mod:`poolviz.render.marks`), one function per tab: :func:`book_figure` (book tab),
 :func:`experiment_figure` (experiment tab), :func:`receptive_figure` and
 :func:`window_figure` (windows tab).  Only plotly here, no Streamlit.
 """
@@ -19,24 +19,29 @@ from poolviz.core.invariance import changed_mask
 from poolviz.core.text import format_grid
 from poolviz.render.figures import (
     BARE_AXIS,
-    FEEDS,
     INK,
     MAX_TEXT_CELLS,
     PALETTE,
-    SELECTED,
     Panel,
     _axis_names,
     _colorscale,
     _domains,
-    _outline_trace,
     grid_figure,
     shared_scale,
 )
+from poolviz.render.marks import FEEDS, SELECTED, cell_colours, mark_traces, window_traces
 
-__all__ = ["book_figure", "experiment_figure", "receptive_figure", "window_figure"]
+__all__ = [
+    "book_panels",
+    "book_figure",
+    "experiment_figure",
+    "receptive_panels",
+    "receptive_figure",
+    "window_figure",
+]
 
 
-def book_figure(
+def book_panels(
     inputs: Mapping[str, np.ndarray],
     pooled: Mapping[str, np.ndarray],
     next_maps: Mapping[str, np.ndarray],
@@ -44,12 +49,9 @@ def book_figure(
     next_label: str,
     plain_next: Mapping[str, np.ndarray] | None = None,
     plain_label: str = "",
-) -> go.Figure:
-    """Rows A, B, C: the input, its max-pool output and the next layer's output, and (with
-    ``plain_next``) the next layer's output with no pooling, the question's proposal.
-
-    Every panel is drawn at the same cell size, so an 8×8 input is larger than its pooled map.
-    """
+) -> list[list[Panel]]:
+    """The book figure's panels, rows A, B, C (see :func:`book_figure`), changes marked:
+    what the figure draws and what its table of values lists."""
     rows = []
     all_pooled = list(pooled.values())
     all_next = list(next_maps.values())
@@ -76,6 +78,26 @@ def book_figure(
                 Panel(plain_next[name], f"{name}: no pooling, {plain_label}", lo, hi, scale,
                       outline=changed)
             )
+    return rows
+
+
+def book_figure(
+    inputs: Mapping[str, np.ndarray],
+    pooled: Mapping[str, np.ndarray],
+    next_maps: Mapping[str, np.ndarray],
+    pool_label: str,
+    next_label: str,
+    plain_next: Mapping[str, np.ndarray] | None = None,
+    plain_label: str = "",
+) -> go.Figure:
+    """Rows A, B, C: the input, its max-pool output and the next layer's output, and (with
+    ``plain_next``) the next layer's output with no pooling, the question's proposal.
+
+    Every panel is drawn at the same cell size, so an 8×8 input is larger than its pooled map.
+    """
+    rows = book_panels(
+        inputs, pooled, next_maps, pool_label, next_label, plain_next, plain_label
+    )
     return grid_figure(rows, show_values=True, cell_px=26)
 
 
@@ -130,6 +152,30 @@ def experiment_figure(runs: Mapping[str, object]) -> go.Figure:
     return fig
 
 
+def receptive_panels(
+    labels: Sequence[str],
+    maps: Sequence[np.ndarray],
+    masks: Sequence[np.ndarray | None],
+    selected: tuple[int, int, int] | None,
+) -> list[Panel]:
+    """One panel per stage, linked cells marked FEEDS and the selection SELECTED (see
+    :func:`receptive_figure`): what the figure draws and what its table lists."""
+    panels = []
+    for k, (label, z) in enumerate(zip(labels, maps, strict=True)):
+        z = np.atleast_2d(z)
+        lo, hi, scale = shared_scale(z)
+        if k == 0 and lo >= 0:
+            scale, hi = INK, max(hi, 1.0)
+        marks = []
+        mask = masks[k] if k < len(masks) else None
+        if mask is not None:
+            marks.append((FEEDS, np.atleast_2d(mask)))
+        if selected is not None and selected[0] == k:
+            marks.append((SELECTED, _one_cell(z.shape, selected[1], selected[2])))
+        panels.append(Panel(z, label.replace(" ", "<br>", 1), lo, hi, scale, marks=tuple(marks)))
+    return panels
+
+
 def receptive_figure(
     labels: Sequence[str],
     maps: Sequence[np.ndarray],
@@ -137,30 +183,19 @@ def receptive_figure(
     selected: tuple[int, int, int] | None,
     show_values: bool = True,
 ) -> go.Figure:
-    """Every stage of one pipeline in a row; cells in ``masks`` outlined, one cell selected.
+    """Every stage of one pipeline in a row; linked cells and the selected cell marked.
 
     Each subplot carries an invisible marker per cell (``customdata`` = stage index) so a
-    click on any cell of any map selects it. ``masks[k]`` marks stage ``k``'s linked cells
-    (upstream of the selection, or downstream of a selected input cell).
+    click on any cell of any map selects it. ``masks[k]`` holds stage ``k``'s linked cells
+    (upstream of the selection, or downstream of a selected input cell), drawn as
+    :data:`~poolviz.render.marks.FEEDS`; the selection is drawn as
+    :data:`~poolviz.render.marks.SELECTED`.
     """
-    panels = []
-    for k, (label, z) in enumerate(zip(labels, maps, strict=True)):
-        z = np.atleast_2d(z)
-        lo, hi, scale = shared_scale(z)
-        if k == 0 and lo >= 0:
-            scale, hi = INK, max(hi, 1.0)
-        panels.append(Panel(z, label.replace(" ", "<br>", 1), lo, hi, scale))
+    panels = receptive_panels(labels, maps, masks, selected)
     fig = grid_figure([panels], show_values, cell_px=26, width_hint=900)
     for k, z in enumerate(maps, start=0):
         z = np.atleast_2d(z)
         axis = "" if k == 0 else str(k + 1)
-        mask = masks[k] if k < len(masks) else None
-        axes = {"xaxis": f"x{axis}", "yaxis": f"y{axis}"}
-        if mask is not None and np.any(mask):
-            fig.add_trace({**_outline_trace(mask, FEEDS, 3), **axes})
-        if selected is not None and selected[0] == k:
-            cell = _one_cell(z.shape, selected[1], selected[2])
-            fig.add_trace({**_outline_trace(cell, SELECTED, 4), **axes})
         rows, cols = np.mgrid[0 : z.shape[0], 0 : z.shape[1]]
         fig.add_trace(
             go.Scatter(
@@ -246,46 +281,41 @@ def window_figure(
             **text_args(z),
         }
 
-    def box(r0: float, r1: float, c0: float, c1: float, axis: int) -> dict:
-        xref, yref = _axis_names(axis)
-        return {
-            "type": "scatter",
-            "mode": "lines",
-            "hoverinfo": "skip",
-            "showlegend": False,
-            "x": [c0 - 0.5, c1 - 0.5, c1 - 0.5, c0 - 0.5, c0 - 0.5],
-            "y": [r0 - 0.5, r0 - 0.5, r1 - 0.5, r1 - 0.5, r0 - 0.5],
-            "line": {"color": SELECTED, "width": 4},
-            "xaxis": xref,
-            "yaxis": yref,
-        }
+    out_colours = cell_colours(out, olo, ohi, _colorscale(oscale))
 
     def dynamic(i: int) -> list[dict]:
+        # Always 5 traces, as the frames' "traces" list says: the window (its white border
+        # and black line), the terms, the output so far and its current cell (SELECTED).
         (r0, r1), (c0, c1) = windows[i]
-        r, c = divmod(first + i, w_out)
         filled = np.full(out.size, np.nan)
         filled[: first + i + 1] = out.ravel()[: first + i + 1]
+        current = np.zeros(out.size, dtype=bool)
+        current[first + i] = True
+        x3, y3 = _axis_names(3)
         return [
-            box(r0, r1, c0, c1, 1),
+            *window_traces((r0, r1), (c0, c1), *_axis_names(1)),
             heat(terms[i], tlo, thi, tscale, 2),
             heat(filled.reshape(h_out, w_out), olo, ohi, oscale, 3),
-            box(r, r + 1, c, c + 1, 3),
+            *mark_traces(SELECTED, current.reshape(h_out, w_out), out_colours, out_px, x3, y3),
         ]
 
+    rows_reach = [min([w[0][0] for w in windows] + [0]), max([w[0][1] for w in windows] + [h_in])]
+    cols_reach = [min([w[1][0] for w in windows] + [0]), max([w[1][1] for w in windows] + [w_in])]
+    x_domains = _domains([cols_reach[1] - cols_reach[0] + 2, max(tw, 3) + 2, w_out + 2], 0.06)
+    # The output's cells in pixels, for the marks' width: square cells limited by the
+    # plot's height (440 - 80 px margins, 0.9 of it) or by its width (about 680 px).
+    out_px = min(324 / max(h_out, 1), 680 * (x_domains[2][1] - x_domains[2][0]) / max(w_out, 1))
     start = int(np.clip(start, 0, max(n - 1, 0)))
     data = [heat(layer_input, lo, hi, scale, 1)] + (dynamic(start) if n else [])
     frames = [
         {
             "name": str(i),
             "data": dynamic(i),
-            "traces": [1, 2, 3, 4],
+            "traces": [1, 2, 3, 4, 5],
             "layout": {"title": {"text": captions[i]}},
         }
         for i in range(n)
     ]
-    rows_reach = [min([w[0][0] for w in windows] + [0]), max([w[0][1] for w in windows] + [h_in])]
-    cols_reach = [min([w[1][0] for w in windows] + [0]), max([w[1][1] for w in windows] + [w_in])]
-    x_domains = _domains([cols_reach[1] - cols_reach[0] + 2, max(tw, 3) + 2, w_out + 2], 0.06)
     ranges = [
         ([cols_reach[0] - 0.5, cols_reach[1] - 0.5], [rows_reach[1] - 0.5, rows_reach[0] - 0.5]),
         ([-0.5, tw - 0.5], [th - 0.5, -0.5]),

@@ -17,7 +17,7 @@ import numpy as np
 from poolviz.core import receptive
 from poolviz.core.pipeline import run_pipeline
 from poolviz.lessons.comparison import WITH_POOLING, WITHOUT_POOLING, standard_pipelines
-from poolviz.render.figures import FEEDS, SELECTED, outline_xy
+from poolviz.render.marks import FEEDS, SELECTED
 from poolviz.view import state as view_state
 
 from .helpers import (
@@ -61,33 +61,51 @@ def code_blocks(page) -> list[str]:
     )
 
 
-def outlines(page, container: str, colour: str) -> dict[str, tuple[list, list]]:
-    """Outline traces (scatter, mode lines) of ``colour``, by x axis id."""
+def _boxes(xs: list, ys: list) -> list[tuple[int, int]]:
+    """The (row, col) cells of the boxes (5 points and a gap each) that start a polyline;
+    the SELECTED mark's ticks follow them (3 points each), pointing into the same cells."""
+    cells = []
+    start = 0
+    while start + 5 < len(xs) and xs[start + 5] is None and ys[start + 4] == ys[start]:
+        box_x, box_y = xs[start : start + 5], ys[start : start + 5]
+        if len(set(box_x)) != 2 or len(set(box_y)) != 2:
+            break  # a tick, not a box
+        side = max(box_x) - min(box_x)
+        assert 0.6 <= side < 1.0 and abs(max(box_y) - min(box_y) - side) < 1e-9
+        cells.append((round(sum(box_y[:4]) / 4), round(sum(box_x[:4]) / 4)))
+        start += 6
+    return cells
+
+
+def outlines(page, container: str, mark) -> dict[str, list[tuple[int, int]]]:
+    """The cells ``mark`` outlines (its line traces, one per ink), by x axis id."""
     traces = plot_traces(page, container) or []
-    return {
-        t["xaxis"]: (t["x"], t["y"])
-        for t in traces
-        if t["type"] == "scatter" and t["mode"] == "lines" and t["color"] == colour
-    }
+    out: dict[str, list] = {}
+    for t in traces:
+        if t["type"] == "scatter" and t["mode"] == "lines" and t["name"] == mark.name:
+            assert t["color"] in ("#111111", "#ffffff"), t["color"]  # the cell's ink
+            out.setdefault(t["xaxis"], []).extend(_boxes(t["x"], t["y"]))
+    return {axis: sorted(cells) for axis, cells in out.items()}
 
 
-def expected_outlines(masks) -> dict[str, tuple[list, list]]:
-    """What ``tab_figures.receptive_figure`` must draw in green for these masks."""
+def expected_outlines(masks) -> dict[str, list[tuple[int, int]]]:
+    """The cells ``tab_figures.receptive_figure`` must mark as feeding, for these masks."""
     out = {}
     for k, mask in enumerate(masks):
         if mask is not None and np.any(mask):
-            out["x" if k == 0 else f"x{k + 1}"] = outline_xy(np.atleast_2d(mask))
+            cells = np.argwhere(np.atleast_2d(mask)).tolist()
+            out["x" if k == 0 else f"x{k + 1}"] = sorted(map(tuple, cells))
     return out
 
 
-def wait_for_outlines(page, container: str, want: dict, colour: str = FEEDS, timeout_s=15.0):
+def wait_for_outlines(page, container: str, want: dict, mark=FEEDS, timeout_s=15.0):
     deadline = time.monotonic() + timeout_s
     while True:
-        got = outlines(page, container, colour)
+        got = outlines(page, container, mark)
         if got == want:
             return got
         if time.monotonic() > deadline:
-            raise AssertionError(f"{colour} outlines {sorted(got)} never matched {sorted(want)}")
+            raise AssertionError(f"{mark.name} outlines {got} never matched {want}")
         page.wait_for_timeout(30)
 
 
@@ -105,8 +123,8 @@ def test_receptive_fields_link_every_stage(page, app_url):
     want = expected_outlines(receptive.upstream_masks(PIPELINE, BOOK, 3, 0, 1))
     assert {"x", "x2", "x3"} <= set(want)
     wait_for_outlines(page, ".st-key-receptive_1", want)
-    red = outlines(page, ".st-key-receptive_1", SELECTED)
-    assert red == {"x4": outline_xy(np.array([[False, True]]))}, red
+    chosen = outlines(page, ".st-key-receptive_1", SELECTED)
+    assert chosen == {"x4": [(0, 1)]}, chosen
     arithmetic = receptive.cell_arithmetic(PIPELINE, BOOK, 3, 0, 1)
     assert arithmetic.endswith("= 2"), arithmetic
     text = f"{labels[3]}, row 0, col 1:\n{arithmetic}"
