@@ -129,8 +129,7 @@ def sidebar() -> None:
             1,
             limits.MAX_POOL,
             key="pool_size",
-            disabled=ss.pool == "blur",
-            help="BlurPool always max-pools 2×2",
+            help="BlurPool always max-pools 2×2; this size is for max-, average- and APS pooling",
         )
         c2.number_input("Pool stride", 1, limits.MAX_POOL, key="pool_stride")
         st.selectbox(
@@ -138,7 +137,8 @@ def sidebar() -> None:
             list(BLUR_TITLES),
             key="blur_taps",
             format_func=BLUR_TITLES.get,
-            disabled=ss.pool != "blur",
+            # Never disabled: a disabled label is too faint to read (2.3:1); the help and
+            # the title say it is BlurPool's alone.
             help="the binomial low-pass applied before subsampling; used by BlurPool only",
         )
         st.caption(

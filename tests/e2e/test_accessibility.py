@@ -5,15 +5,9 @@ by its address (``?tab=...``), its figures drawn, and the whole document audited
 Explore component's open shadow root included: axe-core descends into open shadow roots).
 The issue asks for 0 violations of impact "serious" or "critical"; the others are printed
 (run with ``-s``) so they can be read, never silently dropped.
-
-Violations in parts of the page that are not this suite's to fix are listed in
-:data:`KNOWN_ELSEWHERE` with an explicit, strict xfail: when they are fixed, the xfail
-fails and the entry must go.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import pytest
 
@@ -24,9 +18,8 @@ from .helpers import MAIN, assert_no_exception, open_app
 axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
 
 TABS = ("explore", "invariance", "book", "windows", "experiment", "lab")
-# .streamlit/config.toml pins the light theme for now: "dark" checks that a viewer whose
-# system is dark still gets a page that passes; it will audit the dark theme once the
-# page follows the system setting.
+# The page follows the viewer's system setting (.streamlit/config.toml sets no theme
+# base), so "dark" audits the dark theme.
 SCHEMES = ("light", "dark")
 BLOCKING = ("serious", "critical")  # the impacts the issue allows none of
 # The lab measures six nets on every test digit at the server's first visit: over three
@@ -35,44 +28,6 @@ LAB_OPEN_MS = 420_000
 MAX_HEIGHT_PX = 12_000  # a tall enough viewport for the longest tab (the lab's)
 
 
-
-@dataclass(frozen=True)
-class Elsewhere:
-    """A blocking violation in a file another engineer owns: its rule, a piece of where it
-    is (:func:`_where`'s text) and the file. Each has its own strict xfail test below."""
-
-    rule: str
-    where: str
-    owner: str
-
-    def matches(self, violation: dict, node: dict) -> bool:
-        return violation["id"] == self.rule and self.where in node.get("where", "")
-
-
-# Filled in from the audit's own output (run with -s); nothing else is left out.
-KNOWN_ELSEWHERE = {
-    "sidebar-blur-taps-label": Elsewhere(
-        "color-contrast", "sidebar st-key-blur_taps",
-        "ui/sidebar.py: the 'BlurPool's blur filter' label of a disabled widget, "
-        "#a8a7a5 on #f8f8f7 (2.26:1)",
-    ),
-    "app-header-caption": Elsewhere(
-        "color-contrast", '"Stride-1 convs with one global pool',
-        "app.py header(): st.caption, Streamlit's caption grey #828180 on white (3.88:1)",
-    ),
-    "share-caption": Elsewhere(
-        "color-contrast", "st-key-share",
-        "ui/session.py draw_share(): st.caption 'Share this exact view' (3.88:1)",
-    ),
-    "explore-downloads-caption": Elsewhere(
-        "color-contrast", '"Downloads of this view',
-        "app_pages/explore.py: st.caption 'Downloads of this view' (3.88:1)",
-    ),
-    "explore-canvas-names": Elsewhere(
-        "role-img-alt", "Explore component (shadow root)",
-        "render/assets/explorer.js: every map <canvas role=img> lacks aria-label/title",
-    ),
-}
 
 _RESULTS: dict[tuple[str, str], list[dict]] = {}  # (tab, scheme) -> blocking violations
 
@@ -179,19 +134,13 @@ def _blocking(new_context, app_url, tab: str, scheme: str) -> list[dict]:
     return blocking
 
 
-def _split(blocking: list[dict]) -> tuple[list[str], dict[str, list[str]]]:
-    """(nodes no known entry explains, known entry -> the nodes it explains)."""
-    mine: list[str] = []
-    known: dict[str, list[str]] = {name: [] for name in KNOWN_ELSEWHERE}
-    for violation in blocking:
-        for node in violation["nodes"]:
-            text = f"{violation['id']} {_target(node['target'])} [{node['where']}]"
-            names = [n for n, k in KNOWN_ELSEWHERE.items() if k.matches(violation, node)]
-            for name in names:
-                known[name].append(text)
-            if not names:
-                mine.append(f"[{violation['impact']}] {text}: {violation['help']}")
-    return mine, known
+def _described(blocking: list[dict]) -> list[str]:
+    """One line per offending node: impact, rule, where, and what axe says to do."""
+    return [
+        f"[{v['impact']}] {v['id']} {_target(node['target'])} [{node['where']}]: {v['help']}"
+        for v in blocking
+        for node in v["nodes"]
+    ]
 
 
 def _case(tab: str, scheme: str):
@@ -201,29 +150,6 @@ def _case(tab: str, scheme: str):
 
 @pytest.mark.parametrize(("tab", "scheme"), [_case(t, s) for t, s in CASES])
 def test_no_serious_or_critical_violations(new_context, app_server, app_url, tab, scheme):
-    """No serious or critical violation on the tab except those listed in KNOWN_ELSEWHERE,
-    each of which has its own strict xfail below."""
-    mine, _ = _split(_blocking(new_context, app_url, tab, scheme))
-    assert mine == [], "\n".join(mine)
-
-
-def _known_case(name: str):
-    return pytest.param(
-        name,
-        id=name,
-        marks=pytest.mark.xfail(
-            strict=True, reason=f"not this branch's file: {KNOWN_ELSEWHERE[name].owner}"
-        ),
-    )
-
-
-@pytest.mark.timeout(900)  # audits any tab not audited yet, the lab included
-@pytest.mark.parametrize("name", [_known_case(n) for n in KNOWN_ELSEWHERE])
-def test_violation_elsewhere_is_fixed(new_context, app_server, app_url, name):
-    """Strict xfail per known violation: when its owner fixes it, this passes, the xfail
-    fails, and its KNOWN_ELSEWHERE entry must go."""
-    found = []
-    for tab, scheme in CASES:
-        _, known = _split(_blocking(new_context, app_url, tab, scheme))
-        found += [f"{tab}/{scheme}: {node}" for node in known[name]]
+    """No serious or critical violation on the tab, in either colour scheme."""
+    found = _described(_blocking(new_context, app_url, tab, scheme))
     assert found == [], "\n".join(found)

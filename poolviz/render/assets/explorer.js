@@ -20,7 +20,9 @@
 const MAX_BATCH = 512; // = poolviz/view/explorer_events.py MAX_EDITS
 const REPORT_DELAY_MS = 250; // shift report after the last change (key repeat, drags)
 const FLUSH_DELAY_MS = 25; // paint batch after the last click (a drag sends on release)
-const RETRY_MS = 1500; // resend unacknowledged edits after this long without an ack
+// Resend unacknowledged edits after this long without an ack: longer than a busy server's
+// rerun for a new pattern (measured 0.5-1.5 s), so a retry never doubles its work.
+const RETRY_MS = 4000;
 const MAX_RETRIES = 8;
 const FONT_PX = 12; // cell numbers; 11px on small cells, never smaller
 const MIN_FONT_PX = 11;
