@@ -223,7 +223,13 @@ def link(pattern=None) -> str:
 
 
 class Received:
-    """Bytes of the websocket frames the page received (server -> browser), since a mark."""
+    """Running total of the websocket bytes the page received (server -> browser).
+
+    Parameters
+    ----------
+    page : playwright Page
+        Attach before the page opens its websocket, so that every frame is counted.
+    """
 
     def __init__(self, page) -> None:
         self.total = 0
@@ -234,6 +240,7 @@ class Received:
 
 
 def install(page) -> None:
+    """Put the measuring listeners on the component's root (``window.__pvxBench``)."""
     page.locator(ROOT).evaluate(_INSTALL_JS, INPUT)
 
 
@@ -249,8 +256,19 @@ def open_page(browser, url: str):
 
 
 def measure_keys(page, n: int) -> dict[str, list[float]]:
-    """Key press -> frame, per axis ``WARMUP + n`` presses back and forth (alternating keys
-    end where they started, so the debounced report coalesces them: no rerun in between)."""
+    """Key press -> frame on each axis: ``WARMUP + n`` presses back and forth.
+
+    Alternating keys end where they started, so the debounced report coalesces them into
+    none while presses come faster than the debounce (the count of websocket sends says
+    whether they did).
+
+    Returns
+    -------
+    dict
+        ``key`` (ms to the frame), ``draw`` (the draw call), ``work`` (draw call + that
+        frame's rendering), ``sent`` and ``others`` (one count each: websocket sends and
+        redraws not caused by a key during the loop).
+    """
     out: dict[str, list[float]] = {"key": [], "draw": [], "work": []}
     sent = page.evaluate("window.__wsSent.length")
     others = 0  # draws not caused by the key (a rerun's data, a resize)
@@ -276,7 +294,15 @@ def measure_keys(page, n: int) -> dict[str, list[float]]:
 
 
 def measure_round_trips(page, n: int, received: Received) -> dict[str, list[float]]:
-    """The same dx key press, each followed by its report's rerun: ``WARMUP + n`` of them."""
+    """The same dx key press, each left to its report's rerun: ``WARMUP + n`` of them.
+
+    Returns
+    -------
+    dict
+        ``trip`` (keydown -> rerun over with the new dx in the address, debounce
+        included), ``sent`` (keydown -> the report's websocket send), ``bytes`` (websocket
+        bytes received meanwhile).
+    """
     out: dict[str, list[float]] = {"trip": [], "sent": [], "bytes": []}
     knob = page.locator(f"{ROOT} .pvx-dx")
     knob.focus()
@@ -300,7 +326,14 @@ def measure_round_trips(page, n: int, received: Received) -> dict[str, list[floa
 
 
 def measure_clicks(page, n: int, received: Received) -> dict[str, list[float]]:
-    """``WARMUP + n`` clicks on distinct cells of the input grid, each left to settle."""
+    """``WARMUP + n`` clicks on distinct cells of the input grid, each left to settle.
+
+    Returns
+    -------
+    dict
+        ``paint`` (click -> the frame showing the cell), ``all`` (click -> the frame after
+        the server's answer is drawn), ``bytes`` (websocket bytes received meanwhile).
+    """
     out: dict[str, list[float]] = {"paint": [], "all": [], "bytes": []}
     grid = page.locator(f"{ROOT} {INPUT}")
     size = len(json.loads(grid.get_attribute("data-values")))
