@@ -158,6 +158,19 @@ _INSTALL_JS = """
 # The measurement's numbers, without the texts it keeps for comparisons (a payload is large).
 _SAMPLE_JS = "(({payload, painted, before, ...rest}) => rest)(window.__pvxBench)"
 
+# The floor under key -> frame: from any moment to the end of the next frame's rendering,
+# with nothing redrawn; and that frame's own rendering.
+_IDLE_FRAME_JS = """
+() => new Promise((resolve) => {
+  const t0 = performance.now();
+  requestAnimationFrame(() => {
+    const frame = performance.now(), ch = new MessageChannel();
+    ch.port1.onmessage = () => resolve([performance.now() - t0, performance.now() - frame]);
+    ch.port2.postMessage(0);
+  });
+})
+"""
+
 # Polled on every frame from the navigation start of a fresh page: the first frame in which
 # the component has drawn and every map holds its numbers.
 _FIRST_JS = """
@@ -266,7 +279,8 @@ def measure_keys(page, n: int) -> dict[str, list[float]]:
     -------
     dict
         ``key`` (ms to the frame), ``draw`` (the draw call), ``work`` (draw call + that
-        frame's rendering), ``sent`` and ``others`` (one count each: websocket sends and
+        frame's rendering), ``idle`` and ``idle_work`` (the same two spans, ``n`` times, for
+        a frame with nothing redrawn: the floor), ``sent`` and ``others`` (one count each: websocket sends and
         redraws not caused by a key during the loop).
     """
     out: dict[str, list[float]] = {"key": [], "draw": [], "work": []}
@@ -288,6 +302,12 @@ def measure_keys(page, n: int) -> dict[str, list[float]]:
                 out["draw"].append(sample["drawMs"])
                 out["work"].append(sample["drawMs"] + sample["renderMs"])
     page.wait_for_timeout(DEBOUNCE_MS + 200)
+    out["idle"], out["idle_work"] = [], []
+    for _ in range(n):
+        page.wait_for_timeout(5)  # not aligned with the frames, like a key press
+        idle, work = page.evaluate(_IDLE_FRAME_JS)
+        out["idle"].append(idle)
+        out["idle_work"].append(work)
     out["sent"] = [page.evaluate("window.__wsSent.length") - sent]
     out["others"] = [others]
     return out
@@ -484,6 +504,8 @@ def main() -> int:
     print(summary("key -> frame showing the redrawn maps", keys_16["key"]))
     print(summary("the draw call alone (data-draw-ms)", keys_16["draw"], 2))
     print(summary("redraw work: draw call + frame rendering", keys_16["work"], 2))
+    print(summary("floor: any moment -> next frame, no redraw", keys_16["idle"]))
+    print(summary("  of which that frame's rendering", keys_16["idle_work"], 2))
     print(
         f" reference, same run, same link: the server round trip of a dx key ({args.ref_n} "
         f"presses, +{WARMUP} warm-up)"
@@ -523,7 +545,8 @@ def main() -> int:
     )
     print(summary("click -> all maps updated (ack, new payload)", clicks_16["all"], 0))
     print(
-        f"  websocket bytes received per paint rerun: median {statistics.median(clicks_16['bytes']):,.0f}; "
+        f"  websocket bytes received per paint rerun: median {statistics.median(clicks_16['bytes']):,.0f}, "
+        f"max {max(clicks_16['bytes']):,.0f}; "
         f"last payload equals Python's for the painted pattern: {payload_ok}"
     )
     print(
@@ -573,6 +596,8 @@ def main() -> int:
     print(summary("key -> frame showing the redrawn maps", keys_32["key"]))
     print(summary("the draw call alone (data-draw-ms)", keys_32["draw"], 2))
     print(summary("redraw work: draw call + frame rendering", keys_32["work"], 2))
+    print(summary("floor: any moment -> next frame, no redraw", keys_32["idle"]))
+    print(summary("  of which that frame's rendering", keys_32["idle_work"], 2))
     print(summary("reference: server round trip (with debounce)", trips_32["trip"], 0))
     print(verdict("key -> frame p90", percentile(keys_32["key"], 90), FRAME_TARGET_MS))
     return 0
