@@ -106,18 +106,28 @@ _INSTALL_JS = """
     m.ack = +root.dataset.ack; m.payload = root.__pvx.payloadText; m.painted = null;
     m.sent0 = window.__wsSent.length;
   };
-  // The round trip ends at the first frame in which the rerun the report caused is over
-  // and the address shows the new dx (checked on every frame: pushState fires no event).
-  const trip = () => {
+  // The round trip ends once the rerun the report caused is over and the address shows the
+  // new dx: checked on every change of the script state and on every frame (pushState
+  // fires no event). A short rerun can start and end between two frames of a busy page,
+  // so the observer (which sees every change) notes that a run happened.
+  new MutationObserver((records) => {
+    const sent = m.start !== null && m.target !== null && window.__wsSent.length > m.sent0;
+    if (sent && records.some((r) => r.oldValue !== 'notRunning' || !idle())) {
+      m.sawRun = true;
+    }
+    trip(true);
+  }).observe(app, {attributes: true, attributeOldValue: true,
+                   attributeFilter: ['data-test-script-state']});
+  const trip = (observed = false) => {
     if (m.start === null || m.target === null || m.tripMs !== null) return;
-    if (!idle()) m.sawRun = true;
     if (m.sentMs === null && window.__wsSent.length > m.sent0) {
       m.sentMs = window.__wsSent[m.sent0] - m.start;
     }
+    if (m.sentMs !== null && !idle()) m.sawRun = true;
     if (m.sentMs !== null && m.sawRun && idle() && urlDx() === String(m.target)) {
       m.tripMs = performance.now() - m.start;
-    } else {
-      requestAnimationFrame(trip);
+    } else if (!observed) {
+      requestAnimationFrame(() => trip());
     }
   };
   for (const cls of ['.pvx-dx', '.pvx-dy']) {
@@ -125,7 +135,7 @@ _INSTALL_JS = """
     input.addEventListener('keydown', () => {
       if (m.start !== null) return;
       m.start = performance.now();
-      if (m.target !== null) requestAnimationFrame(trip);
+      if (m.target !== null) requestAnimationFrame(() => trip());
     }, true);
     input.addEventListener('input', () => {  // added after the component's: runs after its draw
       const start = m.start, drawMs = +root.dataset.drawMs, draws = +root.dataset.draws;
