@@ -260,8 +260,8 @@ def assert_no_exception(page: Page) -> None:
 
 
 # ------------------------------------------------------------------------ appended helpers
-# (tabs, instant mode, hostile input: used by test_tabs.py, test_hostile_browser.py and
-# benchmarks/bench_page.py)
+# (tabs, the Explore component, hostile input: used by test_tabs.py, test_hostile_browser.py,
+# test_explore_page.py and benchmarks/bench_explorer.py)
 
 __all__ += [
     "plot_traces",

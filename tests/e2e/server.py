@@ -1,6 +1,6 @@
 """Start and stop the poolviz Streamlit app for browser tests and the page benchmark.
 
-Shared by ``tests/e2e/conftest.py`` and ``benchmarks/bench_page.py``. No pytest import
+Shared by ``tests/e2e/conftest.py`` and ``benchmarks/`` (bench_explorer, load, replicas). No pytest import
 here, so the benchmark can use it as a plain module.
 """
 
