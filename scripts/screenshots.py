@@ -41,9 +41,13 @@ VIEWS = {
     "book.png": ("?tab=book", 1280, 1350),
     "windows.png": ("?tab=windows", 1280, 1500),
     "experiment.png": ("?tab=experiment", 1280, 1350),
-    "instant.png": ("?k=1%2C-1&p=12x12.b.AAQAQAQAQAQAQAQAQAQAf-AA&scrub=1", 1280, 1300),
+    "present.png": ("?present=1", 1920, 1080),
+    "present_1024.png": ("?present=1", 1024, 768),
+    "dark.png": ("?dx=2", 1280, 1100),
     "phone.png": ("", 390, 2200),
 }
+
+DARK = {"dark.png"}  # the page follows the viewer's system setting
 
 CLICK_CELL = """([selector, axis, col, row]) => {
   const gd = document.querySelector(selector + ' .js-plotly-plot');
@@ -56,6 +60,7 @@ CLICK_CELL = """([selector, axis, col, row]) => {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(REPO / "assets"))
+    parser.add_argument("--only", nargs="*", choices=list(VIEWS), help="retake just these")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -64,7 +69,12 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for name, (query, width, height) in VIEWS.items():
-                page = browser.new_page(viewport={"width": width, "height": height})
+                if args.only and name not in args.only:
+                    continue
+                page = browser.new_page(
+                    viewport={"width": width, "height": height},
+                    color_scheme="dark" if name in DARK else "light",
+                )
                 open_app(page, server.url + query, timeout=180_000, figures=name != "lab.png")
                 if name == "windows.png":
                     # Select the next layer's top-right cell: its inputs light up upstream.
