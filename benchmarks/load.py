@@ -331,13 +331,15 @@ class WsPage:
 
     def __init__(self, ws, query_string: str = "") -> None:
         self.ws = ws
-        self.query_string = query_string  # what a browser's address bar would send
         self.ids: dict[str, str] = {}  # widget key -> id ("$$ID-...-pool" -> "pool")
         self.states: dict[str, object] = {}  # id -> WidgetState, resent every run
         self.triggers: list[object] = []  # WidgetStates for the next run only
         self.exceptions = 0
         self.error_boxes: list[str] = []
-        self.query = ""  # the URL query string the page last wrote
+        # The address bar: the link opened, then whatever the page last wrote; every
+        # rerun_script carries it, as a browser's does (the page compares it with the
+        # address it wants, so a stale one would hide a change back to the default view)
+        self.query = query_string
         # --fragments: a browser reruns only the fragment holding the changed widget
         # (the page's main area is an @st.fragment); the ids' fragments come from deltas
         self.fragments = False
@@ -351,12 +353,13 @@ class WsPage:
         self.cache: dict[str, list] = {}  # hash -> [ForwardMsg, runs since last used]
         self.max_age = 2
         self.ref_hits = 0  # elements the server sent by reference
+        self.resolved = None  # the message handle() last read, a ref_hash resolved
 
     async def run(self, timeout: float = RUN_WAIT_MS / 1000) -> None:
         from streamlit.proto.BackMsg_pb2 import BackMsg
 
         msg = BackMsg()
-        msg.rerun_script.query_string = self.query_string
+        msg.rerun_script.query_string = self.query
         msg.rerun_script.page_script_hash = ""
         if self.fragments and len(self.pending) == 1 and "" not in self.pending:
             msg.rerun_script.fragment_id = next(iter(self.pending))
@@ -395,7 +398,7 @@ class WsPage:
         """Read one ForwardMsg; True once the run has finished (subclasses add to this)."""
         import json
 
-        msg = self._resolve(msg)
+        msg = self.resolved = self._resolve(msg)
         kind = msg.WhichOneof("type")
         if kind == "new_session":
             self.max_age = msg.new_session.config.max_cached_message_age or 2
@@ -425,6 +428,8 @@ class WsPage:
                 self.payload_text = data.pop("payload", "")
                 self.explorer = data
                 self.seq = max(self.seq, int(data.get("ack", 0)))
+                if widget.id not in self.states:  # no release yet: the controls show this
+                    self.shift = {k: data["shift"][k] for k in ("dx", "dy", "mode")}
         return False
 
     def payload(self) -> dict:
