@@ -15,38 +15,46 @@ What it does (loopback only, bounded in count and time):
    and its children) every 0.5 s in a thread, and warms the app up with one short
    Chromium session (the first run imports numpy/plotly/pandas: "cold" vs "start" RSS);
 2. opens N sessions, each doing, until ``--seconds`` are over or it has done ``--actions``
-   actions, a random action (seeded per session): move the dx or dy slider one step,
-   toggle one cell of the clickable input chart, or switch "Pooling kind"; and waits for
+   actions, a random action (seeded per session) on the Explore page: release a shift one
+   step along dx or along dy (half the actions, as with the old sliders), paint a short
+   stroke on the input (a quarter), or switch "Pooling kind" (a quarter); and waits for
    that rerun to finish before the next (plus a 0.05-0.3 s think time);
 3. reports latency p50/p95/max per action type and overall, errors (timeouts, protocol or
-   Playwright errors), exception elements and error boxes seen, CPU seconds of the server
-   and of the client, and the server's RSS before, at peak and ``--settle`` s after the
-   sessions closed; then stops the server (the whole process group).
+   Playwright errors, and answers that fail their check), exception elements and error
+   boxes seen, CPU seconds of the server (with its worker processes) and of the client,
+   and the server's RSS before, at peak and ``--settle`` s after the sessions closed;
+   then stops the server (the whole process group).
 
 Two clients:
 
 * ``--client browser``: Playwright pages in ONE headless Debian Chromium, each in its own
-  context. Keyboard on ``.st-key-dx``/``.st-key-dy`` ``input[type=range]``, a mouse click
-  at a cell's pixel position on ``[class*="st-key-input_"] .js-plotly-plot``, the
-  "Pooling kind" combobox. Latency = action → ``data-test-script-state`` leaves
-  ``notRunning`` (bounded 1.5 s) → ``notRunning`` again.
+  context. The keyboard on the Explore component's range input
+  (``.st-key-explorer input.pvx-dx``/``pvx-dy``; the component sends the shift once, on
+  release), a mouse click on a cell of its input map (``.pvx-map[data-stage="input"]
+  [data-which="original"]``: one paint batch), the "Pooling kind" combobox. Latency =
+  action -> ``data-test-script-state`` leaves ``notRunning`` (bounded 1.5 s) ->
+  ``notRunning`` again.
 * ``--client ws`` (default): Streamlit's own protocol on ``ws://127.0.0.1:<port>/_stcore/
-  stream``: ``BackMsg.rerun_script`` with the changed widget's ``WidgetState`` (slider
-  ``double_array_value``, selectbox ``string_value`` label, Plotly selection JSON in
-  ``string_value`` with the point's x/y) and ``ForwardMsg`` deltas read back (widget ids,
-  exception elements, error alerts, the query string the page writes). Latency = BackMsg
-  sent → ``script_finished`` received.
+  stream``, sending what the browser sends: ``BackMsg.rerun_script`` with the address bar's
+  query string, the widget states (the component's state as ``json_value`` =
+  ``{"shift": {dx, dy, mode}}``, the selectbox's label as ``string_value``), a paint batch
+  as the component's trigger (``json_trigger_value`` on its ``events`` id, in that run
+  only, ``seq`` increasing), and the hashes of the cacheable messages it holds (so the
+  server sends a reference for an element the client already has, as to a browser).
+  Every answer is checked: after a shift the address the page writes carries the new
+  dx/dy and the component's ``data.shift`` says it; after a paint ``data.ack`` equals the
+  batch's ``seq`` and the address's pattern holds the painted cells; after a pool change
+  the address names it. Latency = BackMsg sent -> ``script_finished`` received.
 
-Why ws is the default (measured on this 2-core machine, see the report with this file):
-with ONE browser session Chromium used 13.7 CPU-s to the server's 3.4 (each rerun
-redraws 8 Plotly heatmaps); with 20 Chromium pages the machine's load average reached 31,
-13 of 20 pages took 130 s just to open, 7 timed out, and the server used 8.4 CPU-s against
-the browser's 68: the browser, not the server, was measured. The ws client costs ~0.01
-CPU-s per action, so what it measures is the server. Its trade-off: it skips the
-browser's own work (Plotly drawing, ~50 ms per figure, and the URL rewrite) and sends only
-the changed widget's state where a browser sends all of them; the page's keyed widgets keep
-their values in session state, so the view is the same (the script prints one session's
-final URL query as a check). Use ``--sessions`` (1, 5, 10, 20) to find the knee.
+Why ws is the default (measured on this 2-core machine with the old page): with ONE
+browser session Chromium used 13.7 CPU-s to the server's 3.4; with 20 Chromium pages the
+machine's load average reached 31 and 7 pages timed out: the browser, not the server,
+was measured. The ws client costs ~0.01 CPU-s per action, so what it measures is the
+server. Its trade-off: it skips the browser's own work (drawing the component, the URL
+rewrite) and sends only the widgets it changed where a browser sends all of them; the
+page's keyed widgets keep their values in session state, so the view is the same (the
+script prints one session's final URL query as a check). Use ``--sessions`` (1, 5, 10,
+20) to find the knee.
 """
 
 from __future__ import annotations
