@@ -76,6 +76,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # a script's sys.path starts at benchmarks/
 from poolviz.view.state import DEFAULT as DEFAULT_VIEW  # noqa: E402
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, start_app  # noqa: E402
+from ui.session import GC_EVERY_S  # noqa: E402
 from ui.sidebar import POOL_TITLES  # noqa: E402 — the selectbox's labels, by pool key
 
 DEFAULT_POOL = DEFAULT_VIEW.pool
@@ -737,6 +738,15 @@ def main(argv: list[str] | None = None) -> int:
         rss_10s = rss_kib(children(proc.pid))
         time.sleep(max(0.0, args.settle - 10.0))
         rss_after = rss_kib(children(proc.pid))
+        # Streamlit reaps the disconnected sessions whose TTL has passed only when its
+        # session storage is next written (a later session's disconnect), not on a timer:
+        # until then 100 expired sessions stay in memory. So the next two students come
+        # and go (one makes Streamlit drop the expired sessions, the next one's start
+        # lets the page collect what they left), and RSS is read again.
+        for _ in range(2):
+            asyncio.run(run_ws_sessions(url, 1, 1.0, 1))
+            time.sleep(GC_EVERY_S + 1.0)  # the page collects at most once per GC_EVERY_S
+        rss_next = rss_kib(children(proc.pid))
         # --waves: the same sessions again on the same server. Memory that keeps growing
         # wave after wave is a leak; memory that stays put is bounded caches and the
         # allocator keeping freed pages.
@@ -801,6 +811,11 @@ def main(argv: list[str] | None = None) -> int:
         f"at close {rss_closed / 1024:.1f} MiB, {args.settle:g} s after close "
         f"{rss_after / 1024:.1f} MiB ({grown:+.1f}% vs start)"
     )
+    print(
+        f"server RSS after the next 2 sessions came and went (Streamlit then drops the "
+        f"expired ones): {rss_next / 1024:.1f} MiB ({(rss_next - rss_start) / rss_start * 100:+.1f}%"
+        " vs start)"
+    )
     per_session = (peak - rss_start) / max(len(stats.opened), 1)
     print(
         f"RSS per session (peak - start) / sessions opened: {per_session / 1024:.2f} MiB; "
@@ -819,7 +834,7 @@ def main(argv: list[str] | None = None) -> int:
         verdict = {
             "0 errors": errors == 0,
             "p95 <= 1 s": p95 <= 1.0,
-            f"RSS {args.settle:g} s after within 15% of start": rss_after <= rss_start * 1.15,
+            "RSS within 15% of start once the next sessions came": rss_next <= rss_start * 1.15,
         }
     else:
         verdict = {
