@@ -456,7 +456,7 @@ class WsPage:
         w = p["width"]
         return [flat[i : i + w] for i in range(0, len(flat), w)]
 
-    def view(self):
+    def address_view(self):
         """The view the address the page last wrote encodes (poolviz.view.state.decode)."""
         from urllib.parse import parse_qs
 
@@ -522,7 +522,7 @@ async def ws_act(page: WsPage, kind: str, rng: random.Random, state: dict) -> No
         shift[kind] = pos + step
         page.release_shift(shift["dx"], shift["dy"], shift["mode"])
         await page.run()
-        view, drawn = page.view(), page.explorer.get("shift", {})
+        view, drawn = page.address_view(), page.explorer.get("shift", {})
         if (view.dx, view.dy) != (shift["dx"], shift["dy"]):
             raise CheckFailed(f"address says dx={view.dx} dy={view.dy}, sent {shift}")
         if (drawn.get("dx"), drawn.get("dy")) != (shift["dx"], shift["dy"]):
@@ -537,7 +537,7 @@ async def ws_act(page: WsPage, kind: str, rng: random.Random, state: dict) -> No
         await page.run()
         if page.explorer.get("ack") != seq:
             raise CheckFailed(f"data.ack {page.explorer.get('ack')} after seq {seq}")
-        pattern = page.view().pattern
+        pattern = page.address_view().pattern
         if any(pattern[r][c] != v for r, c, v in cells):
             raise CheckFailed(f"address pattern lacks the painted cells {cells}")
     elif kind == "pool":
@@ -546,8 +546,8 @@ async def ws_act(page: WsPage, kind: str, rng: random.Random, state: dict) -> No
         page.set("pool", string_value=POOL_TITLES[choice])  # a selectbox sends its label
         state["pool"] = choice
         await page.run()
-        if page.view().pool != choice:
-            raise CheckFailed(f"address says pool={page.view().pool}, chose {choice}")
+        if page.address_view().pool != choice:
+            raise CheckFailed(f"address says pool={page.address_view().pool}, chose {choice}")
     else:
         raise ValueError(kind)
 

@@ -13,19 +13,22 @@ What it does (loopback only, bounded in count and time; everything stops in a fi
    ``deploy/nginx.conf`` (pid, logs and temp files in TMP), listening on a free port;
 2. opens N websocket sessions THROUGH NGINX, each with its own cookie jar like a browser:
    ``GET /`` (nginx sets ``poolviz_replica``, Streamlit ``_streamlit_xsrf``), then the
-   websocket with those cookies (``benchmarks/load.py``'s protocol client and actions),
+   websocket with those cookies (``benchmarks/load.py``'s protocol client and checked
+   actions: a released shift, a paint batch, the "Pooling kind" selectbox),
    each acting every 0.3-1.2 s;
 3. at ``--fault-at`` s SIGKILLs the replica holding the most sessions (a crash, not a
    clean stop). Its sessions see their websocket drop, reconnect through nginx with the
    same cookie jar (nginx fails over to the ring's backup and re-sets the cookie), open a
    new session with the URL query they last had (as a browser's reconnect does) and
-   compare the view the new replica draws (dx, dy, pool, the input pattern) with the one
-   they had: "views restored / views open";
+   compare the view the new replica draws with the one they had: the Explore
+   component's payload (the input pattern, both pipelines' maps: the pool, the filter)
+   and the shift it is told (dx, dy, edge mode), and the address: "views restored /
+   views open";
 4. after the run, for every session that moved (at most 3): an UPLOAD (the page's own
    ``st.file_uploader``: file URL request over the websocket, ``PUT
    /_stcore/upload_file/...`` through nginx with the XSRF header, then the widget state
    and a rerun: the pattern must change to the image, no error) and a DOWNLOAD (the
-   page's "Download PNG": deferred-file request over the websocket, ``GET /media/...``
+   page's "Slide PNG" export: deferred-file request over the websocket, ``GET /media/...``
    through nginx: a PNG). As controls, the same PUT and GET sent straight to another
    replica must fail (400 / 404): stickiness is what made them work;
 5. prints latency percentiles before / during (``--fault-window`` s after the kill) /
