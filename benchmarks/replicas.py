@@ -13,19 +13,22 @@ What it does (loopback only, bounded in count and time; everything stops in a fi
    ``deploy/nginx.conf`` (pid, logs and temp files in TMP), listening on a free port;
 2. opens N websocket sessions THROUGH NGINX, each with its own cookie jar like a browser:
    ``GET /`` (nginx sets ``poolviz_replica``, Streamlit ``_streamlit_xsrf``), then the
-   websocket with those cookies (``benchmarks/load.py``'s protocol client and actions),
+   websocket with those cookies (``benchmarks/load.py``'s protocol client and checked
+   actions: a released shift, a paint batch, the "Pooling kind" selectbox),
    each acting every 0.3-1.2 s;
 3. at ``--fault-at`` s SIGKILLs the replica holding the most sessions (a crash, not a
    clean stop). Its sessions see their websocket drop, reconnect through nginx with the
    same cookie jar (nginx fails over to the ring's backup and re-sets the cookie), open a
    new session with the URL query they last had (as a browser's reconnect does) and
-   compare the view the new replica draws (dx, dy, pool, the input pattern) with the one
-   they had: "views restored / views open";
+   compare the view the new replica draws with the one they had: the Explore
+   component's payload (the input pattern, both pipelines' maps: the pool, the filter)
+   and the shift it is told (dx, dy, edge mode), and the address: "views restored /
+   views open";
 4. after the run, for every session that moved (at most 3): an UPLOAD (the page's own
    ``st.file_uploader``: file URL request over the websocket, ``PUT
    /_stcore/upload_file/...`` through nginx with the XSRF header, then the widget state
    and a rerun: the pattern must change to the image, no error) and a DOWNLOAD (the
-   page's "Download PNG": deferred-file request over the websocket, ``GET /media/...``
+   page's "Slide PNG" export: deferred-file request over the websocket, ``GET /media/...``
    through nginx: a PNG). As controls, the same PUT and GET sent straight to another
    replica must fail (400 / 404): stickiness is what made them work;
 5. prints latency percentiles before / during (``--fault-window`` s after the kill) /
@@ -62,7 +65,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # a script's sys.path starts at benchmarks/
 sys.path.insert(0, str(REPO / "benchmarks"))
-from load import RUN_WAIT_MS, WsPage, pct, ws_act  # noqa: E402
+from load import ACTIONS, EXPLORER_KEY, RUN_WAIT_MS, WsPage, pct, ws_act  # noqa: E402
 
 from deploy.render_nginx import render  # noqa: E402
 from tests.e2e.server import AppServer, free_port, start_app  # noqa: E402
@@ -207,7 +210,6 @@ class Page(WsPage):
 
     def __init__(self, ws, query_string: str = "") -> None:
         super().__init__(ws, query_string)
-        self.query = query_string  # the address bar holds it until the page rewrites it
         self.session_id = ""
         self.view: dict[str, object] = {}
         self.done_view: dict[str, object] = {}
@@ -224,26 +226,27 @@ class Page(WsPage):
             self.replies[msg.file_urls_response.response_id] = msg.file_urls_response
         elif kind == "backend_operation_response":
             self.replies[msg.backend_operation_response.request_id] = msg.backend_operation_response
-        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+        finished = super().handle(msg)  # resolves ref_hash messages and reads the component
+        msg = self.resolved
+        if msg.WhichOneof("type") == "delta" and msg.delta.WhichOneof("type") == "new_element":
             element = msg.delta.new_element
             which = element.WhichOneof("type")
             widget = getattr(element, which) if which else None
             key = widget.id.rsplit("-", 1)[-1] if getattr(widget, "id", "") else ""
-            if which == "plotly_chart":
-                # Every chart the page draws, by key (the input chart's version suffix
-                # dropped): the same view draws the same figures — the input pattern, the
-                # shifted input (dx, dy, edge mode) and both pipelines (the pool, the
-                # filter). The widgets' protos are no check: a value a user changed is
-                # kept by the server without being echoed in the delta.
-                name = re.sub(r"_\d+$", "", key)
-                self.view[name] = _digest(widget.spec)
-                if name == "input":
-                    self.view["pattern"] = _z_digest(widget.spec)
+            if which == "bidi_component" and key == EXPLORER_KEY:
+                # The view the component draws: its payload (the input pattern, both
+                # pipelines' maps with the pool and the filter) and the shift it is told
+                # (dx, dy, edge mode). Not ack and rev: they count this session's events.
+                shift = self.explorer.get("shift", {})
+                self.view["explorer"] = _digest(self.payload_text)
+                self.view["shift"] = (shift.get("dx"), shift.get("dy"), shift.get("mode"))
+                self.view["pattern"] = _digest(json.dumps(self.input_pattern()))
+            elif which == "plotly_chart":  # any other chart the open tab draws, by key
+                self.view[re.sub(r"_\d+$", "", key)] = _digest(widget.spec)
             elif which == "file_uploader" and key.startswith("upload_"):
                 self.uploader_id = widget.id
             elif which == "download_button" and key == "dl_png":
                 self.png_file_id = widget.deferred_file_id
-        finished = super().handle(msg)
         if finished:
             self.done_view, self.done_query = dict(self.view), self.query or self.done_query
         return finished
@@ -268,15 +271,6 @@ class Page(WsPage):
 
 def _digest(text: str) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:12]
-
-
-def _z_digest(spec: str) -> str:
-    for trace in json.loads(spec).get("data", []):
-        if trace.get("type") == "heatmap":
-            return hashlib.sha1(json.dumps(trace.get("z"), sort_keys=True).encode()).hexdigest()[
-                :12
-            ]
-    return ""
 
 
 @dataclass
@@ -325,7 +319,6 @@ async def open_session(base: str, s: Session, query: str = "") -> Page:
     s.replica = s.jar.cookies.get("poolviz_replica", "?")
     s.ws, s.page = ws, Page(ws, query)
     await s.page.run(RUN_WAIT_MS / 1000)
-    s.page.query_string = ""  # later reruns: widget states only, as load.py sends them
     return s.page
 
 
@@ -340,7 +333,7 @@ async def drive(base: str, s: Session, run: Run, deadline: float) -> None:
         run.errors.append(f"session {s.index} open: {type(error).__name__}: {error}"[:200])
         return
     while time.monotonic() < deadline:
-        kind = rng.choice(("dx", "dy", "cell", "pool"))
+        kind = rng.choice(ACTIONS)
         start = time.perf_counter()
         try:
             await ws_act(s.page, kind, rng, state)

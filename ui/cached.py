@@ -8,6 +8,11 @@ plain dicts (a few ms), which is cheaper than unpickling a cached plotly figure.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
@@ -25,6 +30,58 @@ from poolviz.view.choices import GRID_SWEEP_RADIUS
 WINDOW_SPEEDS = {"slow": 900, "medium": 400, "fast": 120}  # ms per window position
 
 
+def shared_cache(max_entries: int, ttl: float = 3600.0) -> Callable:
+    """A process-wide LRU for a pure function whose arguments are hashable and whose
+    result is immutable: every session gets the same object, so a hit costs one dict
+    lookup.
+
+    ``st.cache_data`` hashes every argument with its own hasher, inspects the function's
+    signature and unpickles a fresh copy of the result on each call; for the Explore
+    payload (a ~200 kB string, looked up twice per rerun) that was ~15 % of a rerun's
+    server time, and the copies were garbage for the allocator. Keys compare by
+    equality, so two arguments never share an entry by accident. At most
+    ``max_entries`` entries, each at most ``ttl`` seconds old; ``fn.clear()`` empties it.
+
+    >>> calls = []
+    >>> @shared_cache(max_entries=2)
+    ... def square(n):
+    ...     calls.append(n)
+    ...     return n * n
+    >>> [square(3), square(3), square(4), square(5), square(3)], calls
+    ([9, 9, 16, 25, 9], [3, 4, 5, 3])
+    """
+
+    def decorate(fn: Callable) -> Callable:
+        entries: OrderedDict = OrderedDict()
+        lock = threading.Lock()
+
+        @functools.wraps(fn)
+        def cached(*args, **kwargs):
+            key = (args, tuple(sorted(kwargs.items())))
+            now = time.monotonic()
+            with lock:
+                hit = entries.get(key)
+                if hit is not None and now - hit[0] <= ttl:
+                    entries.move_to_end(key)
+                    return hit[1]
+            value = fn(*args, **kwargs)  # outside the lock: other keys are served meanwhile
+            with lock:
+                entries[key] = (now, value)
+                entries.move_to_end(key)
+                while len(entries) > max_entries:
+                    entries.popitem(last=False)
+            return value
+
+        def clear() -> None:
+            with lock:
+                entries.clear()
+
+        cached.clear = clear
+        return cached
+
+    return decorate
+
+
 def pipelines_for(view: view_state.ViewState) -> dict:
     """Title -> layers of the view's two pipelines."""
     return pipelines.selected(view.layer_settings(), view.pipelines)
@@ -39,7 +96,11 @@ def compute_key(view: view_state.ViewState) -> view_state.ViewState:
 
 # Results are small (numpy maps); figures are rebuilt per run from dicts (a few ms), which
 # is cheaper than unpickling a cached plotly figure.
-@st.cache_data(max_entries=128, ttl=3600, show_spinner=False)
+# repr: a ViewState is a frozen dataclass of tuples, numbers and strings, so its repr is
+# an exact key that costs ~20 µs, where Streamlit's hasher walks every float of the pattern.
+@st.cache_data(
+    max_entries=128, ttl=3600, show_spinner=False, hash_funcs={view_state.ViewState: repr}
+)
 def explore_results(key: view_state.ViewState) -> downloads.ViewResult:
     """The comparison and its sentences (what the downloads carry too)."""
     return downloads.view_result(key)

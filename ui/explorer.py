@@ -30,6 +30,7 @@ from poolviz.lessons.pipelines import DEFAULT_PAIR
 from poolviz.render import explorer as render_explorer
 from poolviz.view import downloads
 from poolviz.view.explorer_events import ExplorerEvent, validate_event
+from ui.cached import shared_cache
 from ui.session import set_shift
 
 __all__ = [
@@ -55,7 +56,7 @@ class ExplorerView:
     nbytes: int
 
 
-@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+@shared_cache(max_entries=32, ttl=3600)  # an ExplorerView is immutable: shared, not copied
 def explorer_view(
     pattern: tuple[tuple[float, ...], ...],
     settings,

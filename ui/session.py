@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+import time
+
 import numpy as np
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -82,6 +86,33 @@ def _history_navigation() -> bool:
     return bool(ctx is not None and getattr(ctx, "is_history_navigation", False))
 
 
+# The server runs with runner.postScriptGC = false (.streamlit/config.toml: a full
+# collection after every run took a third of its CPU under load), so the reference cycles
+# of sessions Streamlit has dropped wait for Python's generational collector, which an
+# idle server never triggers: their memory stayed. A new session is a rare event (once
+# per student), so it pays for one full collection, at most once per GC_EVERY_S.
+GC_EVERY_S = 10.0  # a class arriving within a minute pays a few collections, not 100
+_last_gc = [float("-inf")]
+_gc_lock = threading.Lock()
+
+
+def collect_ended_sessions(now: float | None = None) -> bool:
+    """Run ``gc.collect()`` unless one ran less than :data:`GC_EVERY_S` ago; True if it ran.
+
+    >>> saved = _last_gc[0]
+    >>> collect_ended_sessions(now=1e9), collect_ended_sessions(now=1e9 + 1)
+    (True, False)
+    >>> _last_gc[0] = saved
+    """
+    now = time.monotonic() if now is None else now
+    with _gc_lock:
+        if now - _last_gc[0] < GC_EVERY_S:
+            return False
+        _last_gc[0] = now
+    gc.collect()
+    return True
+
+
 def start_session() -> None:
     """Read the URL into session state: once per session, and again after Back or Forward.
 
@@ -103,6 +134,7 @@ def start_session() -> None:
             ss.rejected_keys = [r.shown_key for r in decoded.rejections]
             ss.url_written = params
         return
+    collect_ended_sessions()
     decoded = view_state.decode(params)
     if not params:
         # Streamlit hands the page no parameters at all when a link has more than 1,000;
