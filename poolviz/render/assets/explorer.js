@@ -215,8 +215,8 @@ function fillTable(map) {
   const json = map.el.dataset.values;
   if (!json || json === map.tableJson) return;
   map.tableJson = json;
-  const data = JSON.parse(json);
-  const rows = Array.isArray(data) ? data : [[data]];
+  const parsed = JSON.parse(json);
+  const rows = Array.isArray(parsed) ? parsed : [[parsed]];
   const changed = map.el.dataset.changed ? JSON.parse(map.el.dataset.changed) : null;
   const marks = Array.isArray(changed) ? changed : changed === null ? null : [[changed]];
   for (const body of map.table.querySelectorAll("tbody")) body.remove();
