@@ -80,7 +80,7 @@ def test_every_map_has_its_numbers_as_a_table(app):
     app.wait_for_timeout(400)  # the tables fill once drawing settles
     found = app.evaluate(
         f"""() => Array.from({PVX_JS}.querySelectorAll('.pvx-map'), (m) => {{
-            const t = m.nextElementSibling;
+            const t = m.nextElementSibling && m.nextElementSibling.querySelector('table');
             return [m.getAttribute('aria-label'), m.dataset.values,
                     t && t.tagName === 'TABLE' ? Array.from(t.querySelectorAll('tr'),
                       (r) => Array.from(r.cells, (c) => c.textContent)) : null];

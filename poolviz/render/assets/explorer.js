@@ -200,7 +200,8 @@ function makeMap(parent, pipeline, stage, which) {
   node.setAttribute("role", "img");
   // The text alternative: the same numbers as a table that screen readers read and the
   // screen does not show (explorer.css .pvx-sr), filled a moment after drawing settles.
-  const table = el("table", "pvx-sr", parent);
+  // In a clipped box: a table's own width follows its cells, whatever CSS says.
+  const table = el("table", "", el("div", "pvx-sr", parent));
   const caption = el("caption", "", table);
   const name = `${pipeline === "input" ? "input" : pipeline + ", " + stage}, ${which}`;
   caption.textContent = name;
