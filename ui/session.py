@@ -65,11 +65,16 @@ def apply_view(state: view_state.ViewState) -> None:
     ss.shift_rev = ss.get("shift_rev", 0) + 1
 
 
+def show_rejections(rejections) -> None:
+    """The link's refused parameters, for the header's warning (a new link, or Back)."""
+    ss.rejections = [r.message() for r in rejections]
+    ss.rejected_keys = [r.shown_key for r in rejections]
+
+
 def init_session(state: view_state.ViewState, rejections=()) -> None:
     """Everything a session holds besides its widgets: the view, the link's warnings."""
     apply_view(state)
-    ss.rejections = [r.message() for r in rejections]
-    ss.rejected_keys = [r.shown_key for r in rejections]
+    show_rejections(rejections)
     ss.versions = {"input": 0, "kernel": 0, "upload": 0, "receptive": 0}
     ss.upload_bytes = None
     ss.messages = {}
@@ -130,8 +135,7 @@ def start_session() -> None:
             apply_view(decoded.state)
             bump("input")
             bump("kernel")
-            ss.rejections = [r.message() for r in decoded.rejections]
-            ss.rejected_keys = [r.shown_key for r in decoded.rejections]
+            show_rejections(decoded.rejections)
             ss.url_written = params
         return
     collect_ended_sessions()

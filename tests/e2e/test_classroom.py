@@ -18,10 +18,6 @@ from .helpers import (
 )
 
 
-def step_of(page) -> str | None:
-    return wait_for_query(page, lambda q: True).get("step", ["2"])[0]
-
-
 @pytest.mark.parametrize("size", [(1920, 1080), (1024, 768)])
 def test_presentation_mode_is_clean_at_projector_sizes(new_context, app_url, size):
     page = new_context(viewport={"width": size[0], "height": size[1]}).new_page()

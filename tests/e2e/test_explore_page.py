@@ -23,6 +23,7 @@ from poolviz.view import state as view_state
 
 from .helpers import (
     EXPLORER,
+    PVX_JS,
     after,
     assert_no_exception,
     click_input_cell,
@@ -132,15 +133,9 @@ def test_twenty_clicks_60_ms_apart_paint_twenty_cells(page, app_url):
     np.testing.assert_array_equal(input_values(app), want)  # all shown locally at once
     view = DEFAULT.with_pattern(want)
     wait_for_query(app, lambda q: q.get("p") == [view_state.encode(view)["p"]], timeout_s=20)
-    app.wait_for_function(f"() => {{ const r = {_PVX}; return r && r.dataset.ack === '20'; }}")
+    app.wait_for_function(f"() => {{ const r = {PVX_JS}; return r && r.dataset.ack === '20'; }}")
     np.testing.assert_array_equal(input_values(app), want)
     assert_no_exception(app)
-
-
-_PVX = (
-    "document.querySelector('.st-key-explorer [data-testid=\"stBidiComponentIsolated\"]')"
-    "?.shadowRoot?.querySelector('.pvx')"
-)
 
 
 def test_a_drag_paints_a_stroke_and_makes_one_history_entry(app):
@@ -186,7 +181,7 @@ def test_back_after_several_moves_restores_each_view(app):
         want = {} if dx == 1 else {"dx": [str(dx)]}
         wait_for_query(app, lambda q, want=want: q == want)
         app.wait_for_function(
-            f"() => {{ const r = {_PVX}; return r && r.dataset.dx === '{dx}'; }}", timeout=15_000
+            f"() => {{ const r = {PVX_JS}; return r && r.dataset.dx === '{dx}'; }}", timeout=15_000
         )
         wait_for_app_run(app)
         assert query(app) == want  # the view and the address agree
@@ -244,5 +239,5 @@ def test_a_lesson_step_moves_the_components_shift(app):
     wait_for_query(app, lambda q: q.get("dx") == ["3"])
     wait_for_app_run(app)
     after(app, lambda: app.locator(".st-key-lesson_back button").click())  # step 1: dx=1
-    app.wait_for_function(f"() => {{ const r = {_PVX}; return r && r.dataset.dx === '1'; }}")
+    app.wait_for_function(f"() => {{ const r = {PVX_JS}; return r && r.dataset.dx === '1'; }}")
     assert int(shift_range(app, "dx").input_value()) == 1
