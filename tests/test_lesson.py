@@ -102,3 +102,17 @@ def test_a_view_the_steps_pipelines_cannot_run_gives_a_reason_not_a_crash(number
     big = LayerSettings(np.ones((5, 5)).tolist(), conv_stride=4)
     e = evidence(number, np.ones((4, 5)), big, 1, 0, "zero", ("pool", "nopool"))
     assert e.sentences and (not e.holds or number == 3)
+
+
+def test_step_two_off_its_view_says_which_global_output_changed():
+    # dx=2: max-pool's global max goes 2 -> 4, no pooling's stays 2 -> 2; the strip must not
+    # say "the global outputs differ" as if both did.
+    from dataclasses import replace
+
+    from poolviz.view.lesson_view import step_evidence, step_view
+
+    evidence = step_evidence(replace(step_view(2), dx=2))
+    assert not evidence.holds
+    assert evidence.sentences[-1] == (
+        "The global output changes with max-pool (2 → 4) and stays with no pooling (2 → 2)."
+    )

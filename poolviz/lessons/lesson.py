@@ -154,7 +154,13 @@ def _step2(x, settings, dx, dy, mode, names) -> Evidence:
         "Both global outputs are unchanged, so what pooling changes here is what the next layer "
         "receives, not the final invariance."
         if both
-        else "The global outputs differ before and after the shift here."
+        else "The global output "
+        + " and ".join(
+            f"{'changes' if f.global_changed else 'stays'} with {f.title} "
+            f"({format_value(f.global_before)} → {format_value(f.global_after)})"
+            for f in (p, q)
+        )
+        + "."
     )
     holds = p.feed_changed == 0 and p.out_changed == 0 and q.feed_changed > 0 and q.out_changed > 0
     holds = holds and both and not p.no_signal_out
