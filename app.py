@@ -22,13 +22,13 @@ from ui.panels import guarded, page_message, page_style  # noqa: E402
 from ui.presenter import draw_presenter  # noqa: E402
 from ui.session import (  # noqa: E402
     current_view,
-    draw_share,
     init_session,
     keep_alive,
     ss,
     start_session,
     sync_url,
 )
+from ui.share import draw_share  # noqa: E402
 from ui.sidebar import sidebar  # noqa: E402
 
 KEPT = tuple(key for page in PAGES.values() for key in getattr(page, "KEEP", ()))

@@ -13,13 +13,14 @@ from poolviz.view import state as view_state
 from ui.cached import compute_key, explore_results, pipelines_for
 from ui.callbacks import on_painted, on_pipeline_change, on_shift
 from ui.explorer import draw_explorer, page_explorer
-from ui.panels import guarded
+from ui.panels import guarded, lazy_expander
 from ui.session import ss
 
 KEY = "explore"
 TITLE = choices.TABS[KEY]
 KEEP = ("pipe_left", "pipe_right")  # widget keys this tab owns, kept while another tab is open
 EXPLORER_KEY = "explorer"  # the component's key: its state is st.session_state["explorer"]
+COSTS_KEYS = ("open_costs_left", "open_costs_right")  # the two cost tables' expanders
 
 
 def pipeline_choice(slot: int) -> None:
@@ -66,9 +67,13 @@ def draw_explore(view: view_state.ViewState) -> None:
         on_edits=on_painted,
         on_shift=on_shift,
     )
-    for column, (name, costs) in zip(st.columns(2), result.costs.items(), strict=False):
-        with column, st.expander(f"{name}: size, multiply-adds and receptive field of every stage"):
-            costs_table(costs)
+    for slot, (column, (name, costs)) in enumerate(
+        zip(st.columns(2), result.costs.items(), strict=False)
+    ):
+        label = f"{name}: size, multiply-adds and receptive field of every stage"
+        with column, lazy_expander(label, COSTS_KEYS[slot]) as box:
+            if box.open:
+                costs_table(costs)
 
 
 # What each export button says; the formats themselves are poolviz.view.downloads.EXPORTS.
@@ -107,40 +112,52 @@ def draw_exports(view: view_state.ViewState) -> None:
             key=f"dl_{fmt}",
             width="stretch",
         )
-    with st.expander("Download one map"):
-        keys = downloads.figures(view, result)
-        titles = [figure_title(k, result) for k in keys]
-        index = st.selectbox(
-            "Map", range(len(keys)), key="dl_figure_choice", format_func=titles.__getitem__
+    with lazy_expander("Download one map", "open_one_map") as box:
+        if box.open:
+            draw_one_map(view, result)
+    with lazy_expander("PyTorch code for this view", "open_torch_code") as box:
+        if box.open:
+            draw_torch_code(view)
+
+
+def draw_one_map(view: view_state.ViewState, result) -> None:
+    """A picker of every map on the page and its PNG/SVG/CSV buttons."""
+    keys = downloads.figures(view, result)
+    titles = [figure_title(k, result) for k in keys]
+    index = st.selectbox(
+        "Map", range(len(keys)), key="dl_figure_choice", format_func=titles.__getitem__
+    )
+    key = keys[index if index is not None and 0 <= index < len(keys) else 0]
+    for column, (fmt, (_, mime)) in zip(
+        st.columns(len(downloads.FIGURE_FORMATS)), downloads.FIGURE_FORMATS.items(),
+        strict=True,
+    ):
+        column.download_button(
+            f"This map as {fmt.upper()}",
+            lambda fmt=fmt, key=key: downloads.figure_download(view, key, fmt, result),
+            file_name=downloads.figure_name(key, fmt),
+            mime=mime,
+            on_click="ignore",
+            key=f"dl_figure_{fmt}",
         )
-        key = keys[index if index is not None and 0 <= index < len(keys) else 0]
-        for column, (fmt, (_, mime)) in zip(
-            st.columns(len(downloads.FIGURE_FORMATS)), downloads.FIGURE_FORMATS.items(),
-            strict=True,
-        ):
-            column.download_button(
-                f"This map as {fmt.upper()}",
-                lambda fmt=fmt, key=key: downloads.figure_download(view, key, fmt, result),
-                file_name=downloads.figure_name(key, fmt),
-                mime=mime,
-                on_click="ignore",
-                key=f"dl_figure_{fmt}",
-            )
-    with st.expander("PyTorch code for this view"):
-        st.caption(
-            "Runs both pipelines with torch.nn.functional and prints the same maps; copy it "
-            "with the button in the corner."
-        )
-        st.code(
-            torch_snippet(
-                np.array(view.pattern),
-                pipelines=pipelines_for(view),
-                dx=view.dx,
-                dy=view.dy,
-                mode=view.mode,
-            ),
-            language="python",
-        )
+
+
+def draw_torch_code(view: view_state.ViewState) -> None:
+    """The PyTorch snippet that prints this view's maps."""
+    st.caption(
+        "Runs both pipelines with torch.nn.functional and prints the same maps; copy it "
+        "with the button in the corner."
+    )
+    st.code(
+        torch_snippet(
+            np.array(view.pattern),
+            pipelines=pipelines_for(view),
+            dx=view.dx,
+            dy=view.dy,
+            mode=view.mode,
+        ),
+        language="python",
+    )
 
 
 def render(view: view_state.ViewState) -> None:

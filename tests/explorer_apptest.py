@@ -10,7 +10,8 @@ aggregator for triggers), so the page's callbacks and validation run as they do 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,24 @@ from streamlit.testing.v1 import AppTest
 from poolviz.render.explorer import shift_index
 
 KEY = "explorer"
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def run_app(params: dict[str, str] | None = None, opened: Iterable[str] = ()) -> AppTest:
+    """The page after its first run on the link ``params``, with the lazy expanders whose
+    keys are in ``opened`` open (ui/panels.lazy_expander: a browser opens one by a click,
+    which sets its state and reruns)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    for key in opened:
+        at.session_state[key] = True
+    return at.run()
+
+
+def qp(at: AppTest) -> dict[str, str]:
+    """The page's address as a plain dict."""
+    return {key: at.query_params[key] for key in at.query_params}
 
 
 def _walk(node) -> Iterator[Any]:

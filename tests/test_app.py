@@ -6,12 +6,12 @@ import base64
 import dataclasses
 import json
 import os
-from pathlib import Path
 
 import explorer_apptest as explorer
 import numpy as np
 import pytest
 import streamlit as st
+from explorer_apptest import APP, qp, run_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st_h
 from streamlit.testing.v1 import AppTest
@@ -22,8 +22,6 @@ from poolviz.lessons.comparison import compare
 from poolviz.lessons.pipelines import selected
 from poolviz.render.explorer import DECIMALS
 from poolviz.view import state as view_state
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -44,17 +42,6 @@ def fresh_caches():
     st.cache_data.clear()
     yield
     st.cache_data.clear()
-
-
-def run_app(params: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def qp(at: AppTest) -> dict[str, str]:
-    return {key: at.query_params[key] for key in at.query_params}
 
 
 def decode_z(z) -> np.ndarray:
@@ -345,6 +332,9 @@ def test_an_old_instant_mode_link_opens_the_same_view_without_a_warning():
 
 def test_the_pytorch_panel_holds_code_for_the_current_view():
     at = run_app({"k": "1,-1"})
+    assert not at.exception
+    assert not [c for c in at.code if "import torch" in c.value]  # closed: not drawn
+    at = run_app({"k": "1,-1"}, opened=["open_torch_code"])
     assert not at.exception
     code = next(c.value for c in at.code if "import torch" in c.value)
     compile(code, "snippet", "exec")

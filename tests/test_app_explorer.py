@@ -6,12 +6,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from pathlib import Path
 
 import explorer_apptest as explorer
 import numpy as np
 import pytest
 import streamlit as st
+from explorer_apptest import qp, run_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
@@ -20,9 +20,8 @@ from poolviz.core.patterns import make_preset
 from poolviz.lessons.comparison import compare
 from poolviz.lessons.pipelines import selected
 from poolviz.render.explorer import DECIMALS, MAX_PAYLOAD_BYTES
+from poolviz.view import downloads
 from poolviz.view import state as view_state
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 @pytest.fixture(autouse=True)
@@ -30,17 +29,6 @@ def fresh_caches():
     st.cache_data.clear()
     yield
     st.cache_data.clear()
-
-
-def run_app(params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def qp(at: AppTest) -> dict[str, str]:
-    return {key: at.query_params[key] for key in at.query_params}
 
 
 def assert_shows(at: AppTest, state: view_state.ViewState) -> None:
@@ -72,7 +60,7 @@ def test_one_set_of_shift_controls_and_no_plotly_maps_on_explore():
 
 
 def test_a_released_shift_updates_the_address_the_claim_and_the_exports():
-    at = run_app()
+    at = run_app(opened=["open_torch_code"])
     rev = explorer.data(at)["shift"]["rev"]
     explorer.move(at, 2, -1, "wrap")
     assert not at.exception
@@ -216,3 +204,30 @@ def test_presentation_keys_walk_the_steps_and_bad_requests_are_ignored():
         explorer.send(at, key="presenter", trigger=("go", bad))
         assert not at.exception and not at.error
         assert at.session_state.step == 3
+
+
+LAZY = ("open_costs_left", "open_costs_right", "open_one_map", "open_torch_code")
+
+
+def _one_map_buttons(at: AppTest) -> list[str]:
+    return [b.proto.label for b in at.get("download_button") if b.proto.label.startswith("This map")]
+
+
+def test_the_closed_panels_draw_nothing_and_open_ones_draw_the_views_numbers():
+    link = {"pool": "avg", "dx": "2"}
+    at = run_app(link)
+    assert not at.exception and not at.error
+    # Closed: no table, no map list, no code (and no data grid or highlighter to load).
+    assert not at.main.dataframe and not at.code and not _one_map_buttons(at)
+    at = run_app(link, opened=LAZY)
+    assert not at.exception and not at.error
+    view = dataclasses.replace(view_state.DEFAULT, pool="avg", dx=2)
+    want = downloads.view_result(view).costs
+    frames = [d.value for d in at.main.dataframe]
+    assert len(frames) == len(want) == 2
+    for frame, costs in zip(frames, want.values(), strict=True):
+        assert list(frame["stage"]) == [c.label for c in costs]
+        assert list(frame["multiply-adds"]) == [c.macs for c in costs]
+    assert _one_map_buttons(at) == ["This map as PNG", "This map as SVG"]
+    code = next(c.value for c in at.code if "import torch" in c.value)
+    assert "2 right" in code

@@ -10,8 +10,8 @@ its call and its argument's source, not by file or line, so moving reviewed code
 is being split into app_pages/ and ui/) keeps passing, while a new sink or a reviewed one
 fed something else fails until someone reviews it and adds it here with a reason.
 
-The sinks today: the page's own CSS (``st.html``) and the Explore component
-(``st.components.v2.component``), whose html/css/js are the repository's files and whose
+The sinks today: the page's own CSS (``st.html``) and the Explore component, the
+presentation keys and the share link (``st.components.v2.component``), whose html/css/js are the repository's files and whose
 data is :func:`poolviz.render.explorer.payload_json`; the tests below check that user
 text in that data stays inert JSON (``<`` escaped), also in the offline page, and that the
 script inserts text only with ``textContent`` (or draws it on a canvas), never as HTML.
@@ -41,12 +41,12 @@ REVIEWED[("st.html", "f'<style>{css}</style>'")] = (
     "mode); no user data reaches it"
 )
 REVIEWED[("st.components.v2.component", "COMPONENT_NAME")] = (
-    "the Explore component and the presentation-key listener: their html/css/js are the "
-    "repository's files; data goes in only through `data` as JSON, explorer.js writes text "
-    "with textContent or on canvases, presenter.js writes none "
-    "(test_browser_scripts_insert_text_only)"
+    "the Explore component, the presentation-key listener and the share link: their "
+    "html/css/js are the repository's files; data goes in only through `data` as JSON, "
+    "explorer.js writes text with textContent or on canvases, presenter.js writes none, "
+    "share.js puts the URL in an input's value (test_browser_scripts_insert_text_only)"
 )
-REVIEWED_COUNT = {key: 1 for key in REVIEWED} | {("st.components.v2.component", "COMPONENT_NAME"): 2}
+REVIEWED_COUNT = {key: 1 for key in REVIEWED} | {("st.components.v2.component", "COMPONENT_NAME"): 3}
 
 _SINK_ATTRS = {"html", "iframe", "declare_component"}
 _JS_HTML_SINKS = (
@@ -210,7 +210,7 @@ def test_the_offline_page_holds_only_its_own_scripts():
 ASSETS = REPO / "poolviz" / "render" / "assets"
 
 
-@pytest.mark.parametrize("name", ["explorer.js", "presenter.js"])
+@pytest.mark.parametrize("name", ["explorer.js", "presenter.js", "share.js"])
 def test_browser_scripts_insert_text_only(name):
     script = (ASSETS / name).read_text(encoding="utf-8")
     for sink in _JS_HTML_SINKS:

@@ -26,6 +26,18 @@ def page_style(present: bool = False) -> None:
     st.html(f"<style>{css}</style>")
 
 
+def lazy_expander(label: str, key: str):
+    """An expander whose body the caller draws only while it is open (``if box.open:``).
+
+    Opening or closing it reruns the page (its fragment), so a closed one costs nothing on
+    every other run (the cost tables, the map list, the PyTorch code were 25 % of a shift's
+    rerun), and the browser loads the code that draws its body (Streamlit's 1.5 MB syntax
+    highlighter for ``st.code``, its data grid) only when a student asks for it, not on the
+    first paint.
+    """
+    return st.expander(label, key=key, on_change="rerun")
+
+
 def bullets(lines: Iterable[str]) -> str:
     """Computed sentences as a Markdown list, each made inert first."""
     return "\n".join(f"- {markdown_escape(line)}" for line in lines)

@@ -212,10 +212,3 @@ def sync_url(view: view_state.ViewState) -> None:
         st.query_params.from_dict(wanted)
     ss.url_written = written
 
-
-def draw_share(view: view_state.ViewState) -> None:
-    base = (st.context.url or "").split("?")[0].rstrip("/") or "http://localhost:8501"
-    qs = view_state.query_string(view)
-    with st.container(key="share"):
-        st.caption("Share this exact view (copy button on the right):")
-        st.code(base + "/" + ("?" + qs if qs else ""), language=None)

@@ -230,6 +230,14 @@ def wait_for_heatmaps(
         time.sleep(POLL_S)
 
 
+SHARE_FIELD = ".st-key-share input.pvx-share-url"  # ui/share.py: the share link's field
+
+
+def share_link(page: Page) -> str:
+    """The link the share field shows (what a student copies)."""
+    return page.locator(SHARE_FIELD).input_value().strip()
+
+
 def query(page: Page) -> dict[str, list[str]]:
     """The page URL's query parameters, ``parse_qs`` style."""
     return parse_qs(urlsplit(page.url).query, keep_blank_values=True)

@@ -36,6 +36,7 @@ from .helpers import (
     open_app,
     query,
     record_dialogs,
+    share_link,
     shift_range,
     wait_for_heatmaps,
     wait_for_query,
@@ -149,7 +150,7 @@ def test_hostile_link(page, app_url, clean_scripts, pairs, bad, kept):
     wait_for_query(page, lambda q: q == wanted)
     if ("dy", "2") in kept:
         # the page's view, not only its address (the share link is written from the view)
-        assert "dy=2" in page.locator('.st-key-share [data-testid="stCode"]').inner_text()
+        assert "dy=2" in share_link(page)
 
     page.wait_for_timeout(200)  # a dialog from a late-running script would show by now
     dom = page.evaluate(_DOM_JS, [SCRIPT])  # as text it would read &lt;script&gt;

@@ -41,6 +41,7 @@ from .helpers import (
     heatmaps,
     open_app,
     query,
+    share_link,
     shift_range,
     wait_for_app_run,
     wait_for_heatmaps,
@@ -74,10 +75,6 @@ def pipeline_maps(view: view_state.ViewState, side: str = LEFT) -> list[np.ndarr
 def shifted_row(view: view_state.ViewState, side: str = LEFT) -> list[np.ndarray]:
     maps = pipeline_maps(view, side)
     return maps[len(maps) // 2 :]
-
-
-def share_link(page) -> str:
-    return page.locator('.st-key-share [data-testid="stCode"]').inner_text().strip()
 
 
 def choose(page, key: str, option: str) -> None:
@@ -208,7 +205,7 @@ def test_reopening_the_url_in_a_fresh_context_gives_the_same_maps(app, new_conte
     params = wait_for_query(app, lambda q: q == wanted)
     wait_for_heatmaps(app, INPUT, [grid])
     wait_for_heatmaps(app, FIG[LEFT], pipeline_maps(view))
-    link = share_link(app)  # what a student copies: the st.code block
+    link = share_link(app)  # what a student copies: the share field
     assert parse_qs(urlsplit(link).query) == params == query(app)
     shown = explorer_maps(app)
     assert [m["pipeline"] for m in shown][:2] == ["input", "input"]

@@ -55,7 +55,7 @@ _WATCH_STATE_JS = """
 
 
 def code_blocks(page) -> list[str]:
-    """The text of every ``st.code`` block in the main area (the share link's included)."""
+    """The text of every ``st.code`` block in the main area."""
     return page.locator(f'{MAIN} [data-testid="stCode"] code').evaluate_all(
         "els => els.map((e) => e.textContent)"
     )
