@@ -20,6 +20,7 @@ from poolviz.lessons.comparison import book_example
 from poolviz.render.marks import CHANGED, FEEDS, SELECTED
 from poolviz.render.tab_figures import book_panels
 from ui.alt_text import EXPANDER_LABEL, MapTable, panel_tables, table_frame
+from ui.cached import clear_shared_caches
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -29,8 +30,10 @@ def fresh_caches():
     old = os.environ.get("POOLVIZ_LAB_N_TEST")
     os.environ["POOLVIZ_LAB_N_TEST"] = "20"  # as tests/test_app.py: 20 digits, same logic
     st.cache_data.clear()
+    clear_shared_caches()
     yield
     st.cache_data.clear()
+    clear_shared_caches()
     if old is None:
         del os.environ["POOLVIZ_LAB_N_TEST"]
     else:

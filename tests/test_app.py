@@ -22,6 +22,7 @@ from poolviz.lessons.comparison import compare
 from poolviz.lessons.pipelines import selected
 from poolviz.render.explorer import DECIMALS
 from poolviz.view import state as view_state
+from ui.cached import clear_shared_caches
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -40,8 +41,10 @@ def short_lab_table():
 @pytest.fixture(autouse=True)
 def fresh_caches():
     st.cache_data.clear()
+    clear_shared_caches()
     yield
     st.cache_data.clear()
+    clear_shared_caches()
 
 
 def decode_z(z) -> np.ndarray:
@@ -380,6 +383,7 @@ def test_random_valid_views_render_without_a_crash(data, tab, pool, mode):
         .with_kernel(rng.integers(-2, 3, (kh, kw)))
     )
     st.cache_data.clear()
+    clear_shared_caches()
     at = run_app(view_state.encode(state))
     assert not at.exception
     # A pipeline may be impossible for these sizes (it then says why); no panel may crash.

@@ -22,13 +22,16 @@ from poolviz.lessons.pipelines import selected
 from poolviz.render.explorer import DECIMALS, MAX_PAYLOAD_BYTES
 from poolviz.view import downloads
 from poolviz.view import state as view_state
+from ui.cached import clear_shared_caches
 
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
     st.cache_data.clear()
+    clear_shared_caches()
     yield
     st.cache_data.clear()
+    clear_shared_caches()
 
 
 def assert_shows(at: AppTest, state: view_state.ViewState) -> None:

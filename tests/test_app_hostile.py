@@ -45,6 +45,7 @@ from streamlit.testing.v1 import AppTest
 import ui.explorer as explorer_ui
 from poolviz.core.limits import PAGE_MAX_GRID, PAGE_MAX_KERNEL
 from poolviz.view import state as view_state
+from ui.cached import clear_shared_caches
 from ui.explorer import clamp_shift, page_explorer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -292,12 +293,15 @@ def hostile_value(key: str, valid: str | None, data) -> tuple[str | list[str], b
 @pytest.fixture(autouse=True)
 def fresh_caches():
     st.cache_data.clear()
+    clear_shared_caches()
     yield
     st.cache_data.clear()
+    clear_shared_caches()
 
 
 def run_app(params) -> AppTest:
     st.cache_data.clear()
+    clear_shared_caches()
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in params.items():
         at.query_params[key] = value

@@ -23,11 +23,20 @@ from poolviz.core.pipeline import run_pipeline
 from poolviz.lessons import classic, comparison, narrative, pipelines
 from poolviz.lessons import experiment as exp
 from poolviz.render import tab_figures
-from poolviz.view import downloads
+from poolviz.view import downloads, lesson_view
 from poolviz.view import state as view_state
 from poolviz.view.choices import GRID_SWEEP_RADIUS
 
 WINDOW_SPEEDS = {"slow": 900, "medium": 400, "fast": 120}  # ms per window position
+
+
+_SHARED: list[Callable] = []  # every shared_cache's clear(), for clear_shared_caches
+
+
+def clear_shared_caches() -> None:
+    """Empty every :func:`shared_cache` (tests that inject faults start from nothing)."""
+    for clear in _SHARED:
+        clear()
 
 
 def shared_cache(max_entries: int, ttl: float = 3600.0) -> Callable:
@@ -77,9 +86,22 @@ def shared_cache(max_entries: int, ttl: float = 3600.0) -> Callable:
                 entries.clear()
 
         cached.clear = clear
+        _SHARED.append(clear)
         return cached
 
     return decorate
+
+
+@shared_cache(max_entries=128, ttl=3600)  # an Evidence is frozen; nobody writes its maps
+def _evidence(key: view_state.ViewState):
+    return lesson_view.step_evidence(key)
+
+
+def lesson_evidence(view: view_state.ViewState):
+    """:func:`poolviz.view.lesson_view.step_evidence` of ``view``, computed once per step,
+    pattern, settings, shift and pipelines (it was a fifth of a shift's rerun on the
+    lesson path); ``None`` off the path."""
+    return _evidence(dataclasses.replace(compute_key(view), present=False))
 
 
 def pipelines_for(view: view_state.ViewState) -> dict:

@@ -16,7 +16,8 @@ import streamlit as st
 from poolviz.lessons.lesson import STEPS
 from poolviz.render import figures
 from poolviz.view import state as view_state
-from poolviz.view.lesson_view import is_step_view, step_evidence, step_view
+from poolviz.view.lesson_view import is_step_view, step_view
+from ui.cached import lesson_evidence
 from ui.panels import bullets, safe_callback
 from ui.session import apply_view, bump, ss
 
@@ -67,7 +68,7 @@ def draw_lesson(view: view_state.ViewState) -> None:
                 type="primary", width="stretch",
             )
         leave.button("Leave the lesson", key="lesson_leave", on_click=leave_lesson, width="stretch")
-        evidence = step_evidence(view)
+        evidence = lesson_evidence(view)
         if evidence is None:
             return
         if not is_step_view(view):
