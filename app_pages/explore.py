@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from poolviz.core.text import markdown_escape
 from poolviz.lessons.pipelines import PIPELINES
 from poolviz.render.torch_code import torch_snippet
 from poolviz.view import choices, downloads
@@ -20,7 +21,10 @@ KEY = "explore"
 TITLE = choices.TABS[KEY]
 KEEP = ("pipe_left", "pipe_right")  # widget keys this tab owns, kept while another tab is open
 EXPLORER_KEY = "explorer"  # the component's key: its state is st.session_state["explorer"]
-COSTS_KEYS = ("open_costs_left", "open_costs_right")  # the two cost tables' expanders
+COSTS_KEY = "open_costs"  # the cost tables' expander (ui/panels.lazy_expander)
+COSTS_LABEL = "Size, multiply-adds and receptive field of every stage"
+DOWNLOADS_KEY = "open_downloads"
+TORCH_KEY = "open_torch_code"
 
 
 def pipeline_choice(slot: int) -> None:
@@ -48,12 +52,12 @@ def costs_table(costs) -> None:
 
 
 def draw_explore(view: view_state.ViewState) -> None:
-    result = explore_results(compute_key(view))
     explorer = page_explorer(view)
-    with st.container(key="pickers"):
-        for slot, column in enumerate(st.columns(2)):
-            with column:
-                pipeline_choice(slot)
+    # Every element costs the server ~0.4 ms on every rerun (a shift's rerun is ~50 of
+    # them), so the two pickers share one horizontal row instead of two columns.
+    with st.container(key="pickers", horizontal=True):
+        for slot in range(2):
+            pipeline_choice(slot)
     # One component draws the shift controls, the input (painted in place), its shift, both
     # pipelines' maps and the sentences, and redraws them in the browser for every shift;
     # Python hears of a shift on release, and of painted cells in batches.
@@ -67,12 +71,10 @@ def draw_explore(view: view_state.ViewState) -> None:
         on_edits=on_painted,
         on_shift=on_shift,
     )
-    for slot, (column, (name, costs)) in enumerate(
-        zip(st.columns(2), result.costs.items(), strict=False)
-    ):
-        label = f"{name}: size, multiply-adds and receptive field of every stage"
-        with column, lazy_expander(label, COSTS_KEYS[slot]) as box:
-            if box.open:
+    with lazy_expander(COSTS_LABEL, COSTS_KEY) as box:
+        if box.open:
+            for name, costs in explore_results(compute_key(view)).costs.items():
+                st.markdown(f"**{markdown_escape(name)}**")
                 costs_table(costs)
 
 
@@ -94,52 +96,55 @@ def figure_title(key, result) -> str:
 
 
 def draw_exports(view: view_state.ViewState) -> None:
-    result = explore_results(compute_key(view))
-    # One definition of each file (poolviz.view.downloads), shared with `python -m poolviz export`.
-    st.caption(
-        "Downloads of this view: a slide with its maps, sentences and settings; an offline "
-        "page that scrubs every shift with no server (for slides or a course platform); the "
-        "numbers."
-    )
-    formats = downloads.EXPORTS
-    for column, (fmt, (name, mime)) in zip(st.columns(len(formats)), formats.items(), strict=True):
-        column.download_button(
-            EXPORT_LABELS[fmt],
-            lambda fmt=fmt: downloads.download(view, fmt, result),
-            file_name=name,
-            mime=mime,
-            on_click="ignore",
-            key=f"dl_{fmt}",
-            width="stretch",
-        )
-    with lazy_expander("Download one map", "open_one_map") as box:
+    """The downloads and the PyTorch code, each in an expander drawn only while open."""
+    with lazy_expander(
+        "Download this view: slide (PNG, SVG), offline page, JSON, CSV, one map", DOWNLOADS_KEY
+    ) as box:
         if box.open:
-            draw_one_map(view, result)
-    with lazy_expander("PyTorch code for this view", "open_torch_code") as box:
+            draw_downloads(view, explore_results(compute_key(view)))
+    with lazy_expander("PyTorch code for this view", TORCH_KEY) as box:
         if box.open:
             draw_torch_code(view)
 
 
+def draw_downloads(view: view_state.ViewState, result) -> None:
+    """One button per format of :data:`poolviz.view.downloads.EXPORTS`, then one map's."""
+    # One definition of each file (poolviz.view.downloads), shared with `python -m poolviz export`.
+    st.caption(
+        "A slide with this view's maps, sentences and settings; an offline page that scrubs "
+        "every shift with no server (for slides or a course platform); the numbers."
+    )
+    with st.container(horizontal=True, key="exports"):
+        for fmt, (name, mime) in downloads.EXPORTS.items():
+            st.download_button(
+                EXPORT_LABELS[fmt],
+                lambda fmt=fmt: downloads.download(view, fmt, result),
+                file_name=name,
+                mime=mime,
+                on_click="ignore",
+                key=f"dl_{fmt}",
+            )
+    draw_one_map(view, result)
+
+
 def draw_one_map(view: view_state.ViewState, result) -> None:
-    """A picker of every map on the page and its PNG/SVG/CSV buttons."""
+    """A picker of every map on the page and its buttons."""
     keys = downloads.figures(view, result)
     titles = [figure_title(k, result) for k in keys]
     index = st.selectbox(
-        "Map", range(len(keys)), key="dl_figure_choice", format_func=titles.__getitem__
+        "One map", range(len(keys)), key="dl_figure_choice", format_func=titles.__getitem__
     )
     key = keys[index if index is not None and 0 <= index < len(keys) else 0]
-    for column, (fmt, (_, mime)) in zip(
-        st.columns(len(downloads.FIGURE_FORMATS)), downloads.FIGURE_FORMATS.items(),
-        strict=True,
-    ):
-        column.download_button(
-            f"This map as {fmt.upper()}",
-            lambda fmt=fmt, key=key: downloads.figure_download(view, key, fmt, result),
-            file_name=downloads.figure_name(key, fmt),
-            mime=mime,
-            on_click="ignore",
-            key=f"dl_figure_{fmt}",
-        )
+    with st.container(horizontal=True):
+        for fmt, (_, mime) in downloads.FIGURE_FORMATS.items():
+            st.download_button(
+                f"This map as {fmt.upper()}",
+                lambda fmt=fmt, key=key: downloads.figure_download(view, key, fmt, result),
+                file_name=downloads.figure_name(key, fmt),
+                mime=mime,
+                on_click="ignore",
+                key=f"dl_figure_{fmt}",
+            )
 
 
 def draw_torch_code(view: view_state.ViewState) -> None:

@@ -418,6 +418,14 @@ class WsPage:
             return True
         if kind == "page_info_changed":
             self.query = msg.page_info_changed.query_string
+        if kind == "delta" and msg.delta.WhichOneof("type") == "add_block":
+            block = msg.delta.add_block
+            if block.WhichOneof("type") == "expandable" and block.expandable.id:
+                # a lazy expander (ui/panels.lazy_expander) is a widget: open it by key
+                key = block.expandable.id.rsplit("-", 1)[-1]
+                self.ids[key] = block.expandable.id
+                self.fragment_of[block.expandable.id] = msg.delta.fragment_id
+            return False
         if kind != "delta" or msg.delta.WhichOneof("type") != "new_element":
             return False
         element = msg.delta.new_element
@@ -561,6 +569,7 @@ async def ws_session(
     think: tuple[float, float] = (0.05, 0.3),
     delay: float = 0.0,
     fragments: bool = False,
+    actions: tuple[str, ...] = ACTIONS,
 ) -> None:
     from websockets.asyncio.client import connect
 
@@ -580,7 +589,7 @@ async def ws_session(
             state: dict = {}
             done = 0
             while done < max_actions and time.monotonic() < deadline:
-                kind = rng.choice(ACTIONS)
+                kind = rng.choice(actions)
                 start = time.perf_counter()
                 try:
                     await ws_act(page, kind, rng, state)
@@ -609,13 +618,16 @@ async def run_ws_sessions(
     think: tuple[float, float] = (0.05, 0.3),
     ramp: float = 0.0,
     fragments: bool = False,
+    actions: tuple[str, ...] = ACTIONS,
 ) -> Stats:
     stats = Stats()
     deadline = time.monotonic() + ramp + seconds
     await asyncio.wait_for(
         asyncio.gather(
             *(
-                ws_session(url, i, deadline, max_actions, stats, think, ramp * i / n, fragments)
+                ws_session(
+                    url, i, deadline, max_actions, stats, think, ramp * i / n, fragments, actions
+                )
                 for i in range(n)
             )
         ),
@@ -674,7 +686,15 @@ def main(argv: list[str] | None = None) -> int:
         help="rerun only the fragment of the changed widget, as a browser does (default: "
         "on with --realistic, off otherwise: today's full reruns)",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=ACTIONS,
+        help="(ws) only these actions, e.g. --only paint with --sessions 1: the server's CPU "
+        "per action of one kind",
+    )
     args = parser.parse_args(argv)
+    actions = tuple(args.only) if args.only else ACTIONS
     given = set(argv if argv is not None else sys.argv[1:])
     if args.realistic:  # explicit flags still win over the preset
         defaults = {"--sessions": ("sessions", 100), "--seconds": ("seconds", 120.0),
@@ -722,7 +742,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             stats = asyncio.run(
                 run_ws_sessions(
-                    url, args.sessions, args.seconds, args.actions, think, ramp, fragments
+                    url, args.sessions, args.seconds, args.actions, think, ramp, fragments,
+                    actions,
                 )
             )
             own = os.times()
@@ -802,7 +823,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {text}")
     print(
         f"CPU seconds during the sessions: server {cpu_server:.1f}, "
-        f"client {cpu_browser:.1f} (of {2 * wall:.0f} available on 2 cores)"
+        f"client {cpu_browser:.1f} (of {2 * wall:.0f} available on 2 cores); "
+        f"server CPU per action {1000 * cpu_server / max(1, len(allv)):.0f} ms"
     )
     grown = (rss_after - rss_start) / rss_start * 100 if rss_start else float("nan")
     print(

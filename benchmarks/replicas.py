@@ -420,6 +420,9 @@ async def upload_and_download(base: str, s: Session, other: str) -> dict[str, ob
     out["pattern changed by the upload"] = page.view.get("pattern") != before
     out["errors on that run"] = page.exceptions - exceptions + len(page.error_boxes) - boxes
 
+    # The downloads sit in an expander drawn only while open: open it, as a click does.
+    page.set("open_downloads", bool_value=True)
+    await page.run()
     request_id = uuid.uuid4().hex
 
     def ask_file(msg) -> None:

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 from streamlit.testing.v1 import AppTest
 
+from app_pages.explore import EXPORT_LABELS
 from poolviz.core.patterns import make_preset
 from poolviz.lessons.comparison import compare
 from poolviz.lessons.pipelines import selected
@@ -209,19 +210,19 @@ def test_presentation_keys_walk_the_steps_and_bad_requests_are_ignored():
         assert at.session_state.step == 3
 
 
-LAZY = ("open_costs_left", "open_costs_right", "open_one_map", "open_torch_code")
+LAZY = ("open_costs", "open_downloads", "open_torch_code")  # app_pages/explore.py
 
 
-def _one_map_buttons(at: AppTest) -> list[str]:
-    return [b.proto.label for b in at.get("download_button") if b.proto.label.startswith("This map")]
+def _buttons(at: AppTest) -> list[str]:
+    return [b.proto.label for b in at.get("download_button")]
 
 
 def test_the_closed_panels_draw_nothing_and_open_ones_draw_the_views_numbers():
     link = {"pool": "avg", "dx": "2"}
     at = run_app(link)
     assert not at.exception and not at.error
-    # Closed: no table, no map list, no code (and no data grid or highlighter to load).
-    assert not at.main.dataframe and not at.code and not _one_map_buttons(at)
+    # Closed: no table, no buttons, no code (and no data grid or highlighter to load).
+    assert not at.main.dataframe and not at.code and not _buttons(at)
     at = run_app(link, opened=LAZY)
     assert not at.exception and not at.error
     view = dataclasses.replace(view_state.DEFAULT, pool="avg", dx=2)
@@ -231,6 +232,9 @@ def test_the_closed_panels_draw_nothing_and_open_ones_draw_the_views_numbers():
     for frame, costs in zip(frames, want.values(), strict=True):
         assert list(frame["stage"]) == [c.label for c in costs]
         assert list(frame["multiply-adds"]) == [c.macs for c in costs]
-    assert _one_map_buttons(at) == ["This map as PNG", "This map as SVG"]
+    assert _buttons(at) == [
+        *(EXPORT_LABELS[fmt] for fmt in downloads.EXPORTS),
+        *(f"This map as {fmt.upper()}" for fmt in downloads.FIGURE_FORMATS),
+    ]
     code = next(c.value for c in at.code if "import torch" in c.value)
     assert "2 right" in code

@@ -47,27 +47,34 @@ def _table(rows: tuple[tuple[str, ...], ...]) -> None:
 def draw_lesson(view: view_state.ViewState) -> None:
     """The strip: step k of 6, its title, Back / Next / Leave, and the computed claim."""
     with st.container(key="lesson", border=True):
+        # One horizontal row, not columns: each block costs the server on every rerun.
         if not 1 <= view.step <= len(STEPS):
-            c1, c2 = st.columns([5, 1])
-            c1.markdown("**Off the lesson path.** Everything below is yours to explore.")
-            c2.button("Start the lesson", key="lesson_start", on_click=go_to_step, args=(1,))
+            with st.container(key="lesson_row", horizontal=True, vertical_alignment="center"):
+                st.markdown(
+                    "**Off the lesson path.** Everything below is yours to explore.",
+                    width="stretch",
+                )
+                st.button("Start the lesson", key="lesson_start", on_click=go_to_step, args=(1,))
             return
         step = STEPS[view.step - 1]
-        head, back, nxt, leave = st.columns([4.6, 1, 1, 1.6])
-        head.markdown(
-            f"**Step {step.number} of {len(STEPS)}** {_progress(step.number)} — "
-            f"**{step.title}** · *{step.question}*"
-        )
-        back.button(
-            "◀ Back", key="lesson_back", on_click=go_to_step, args=(step.number - 1,),
-            disabled=step.number == 1, width="stretch",
-        )
-        if step.number < len(STEPS):
-            nxt.button(
-                "Next ▶", key="lesson_next", on_click=go_to_step, args=(step.number + 1,),
-                type="primary", width="stretch",
+        with st.container(
+            key="lesson_row", horizontal=True, vertical_alignment="center", wrap=False
+        ):
+            st.markdown(
+                f"**Step {step.number} of {len(STEPS)}** {_progress(step.number)} — "
+                f"**{step.title}** · *{step.question}*",
+                width="stretch",
             )
-        leave.button("Leave the lesson", key="lesson_leave", on_click=leave_lesson, width="stretch")
+            st.button(
+                "◀ Back", key="lesson_back", on_click=go_to_step, args=(step.number - 1,),
+                disabled=step.number == 1,
+            )
+            if step.number < len(STEPS):
+                st.button(
+                    "Next ▶", key="lesson_next", on_click=go_to_step, args=(step.number + 1,),
+                    type="primary",
+                )
+            st.button("Leave the lesson", key="lesson_leave", on_click=leave_lesson)
         evidence = lesson_evidence(view)
         if evidence is None:
             return

@@ -230,6 +230,13 @@ def wait_for_heatmaps(
         time.sleep(POLL_S)
 
 
+def open_panel(page: Page, key: str) -> None:
+    """Open a lazy expander (ui/panels.lazy_expander, e.g. "open_downloads") and wait for
+    the rerun that draws its body."""
+    after(page, lambda: page.locator(f".st-key-{key} summary").click())
+    page.locator(f".st-key-{key} [data-testid='stExpanderDetails']").wait_for()
+
+
 SHARE_FIELD = ".st-key-share input.pvx-share-url"  # ui/share.py: the share link's field
 
 

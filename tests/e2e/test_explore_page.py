@@ -30,6 +30,7 @@ from .helpers import (
     explorer_dataset,
     explorer_maps,
     open_app,
+    open_panel,
     query,
     record_sent_frames,
     share_link,
@@ -204,6 +205,7 @@ def test_the_url_share_link_and_downloads_follow_a_mouse_drag(app):
     wait_for_query(app, lambda q: q.get("dx") == [str(dx)])
     wait_for_app_run(app)
     assert f"dx={dx}" in share_link(app)
+    open_panel(app, "open_downloads")
     with app.expect_download() as info:
         app.locator(".st-key-dl_json button").click()
     data = json.loads(Path(info.value.path()).read_bytes())

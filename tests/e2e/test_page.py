@@ -40,6 +40,7 @@ from .helpers import (
     explorer_maps,
     heatmaps,
     open_app,
+    open_panel,
     query,
     share_link,
     shift_range,
@@ -299,6 +300,7 @@ def test_uploading_a_png_sets_the_pattern(app, tmp_path: Path):
 
 def test_downloads_open_and_parse(app):
     files = {}
+    open_panel(app, "open_downloads")
     for key in ("dl_png", "dl_json", "dl_csv"):
         with app.expect_download() as info:
             app.locator(f".st-key-{key} button").click()
