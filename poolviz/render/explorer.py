@@ -81,7 +81,8 @@ PAYLOAD_KEYS = (
 # A stage: {"label", "shape": [h, w] or [] after a global pool, "original": map index,
 #           "shifted": {mode: [map index per shift]}, "changed": {mode: [mask index per shift]}}
 
-Sentences = Callable[[Mapping[str, Any], int, int, str], list[str]]
+# sentences(runs, shifts, mode) -> each shift's sentences; see explorer_data.
+Sentences = Callable[[Mapping[str, Any], np.ndarray, str], list[list[str]]]
 
 
 class _Bank:
@@ -197,9 +198,9 @@ def _run_stacked(pipelines, stacked):
     return out
 
 
-def _runs_for(results, pipelines, index: int, lead: int):
-    """PipelineRun objects for one shift: stack row 0 is the original, ``lead + index``
-    that shift (``lead`` rows before this mode's block)."""
+def _stacked_runs(results, pipelines, rows: slice):
+    """Stacked PipelineRun objects for one mode's block of shifts: ``original`` is stack
+    row 0, ``shifted[i]`` stage ``i``'s maps at ``rows`` (views, not copies)."""
     from poolviz.lessons.comparison import PipelineRun  # noqa: PLC0415 — see below
 
     # render sits above lessons, so this import is allowed; it is local only because the
@@ -215,7 +216,7 @@ def _runs_for(results, pipelines, index: int, lead: int):
             name,
             tuple(s.label for s in stages),
             tuple(s.maps[0] for s in stages),
-            tuple(s.maps[lead + index] for s in stages),
+            tuple(s.maps[rows] for s in stages),
             layers=tuple(s.layer for s in stages),
         )
     return runs
@@ -242,9 +243,12 @@ def explorer_data(
     radius : int, 0 <= radius <= MAX_RADIUS
         Shifts ``dx`` and ``dy`` each cover ``-radius .. radius``.
     sentences : callable, optional
-        ``sentences(runs, dx, dy, mode) -> list[str]`` with ``runs`` a mapping of pipeline
-        name -> :class:`~poolviz.lessons.comparison.PipelineRun` for that shift (what
-        :func:`~poolviz.lessons.narrative.explain_comparison` takes). ``None``: no sentences.
+        ``sentences(runs, shifts, mode) -> list[list[str]]``, called once per mode (what
+        :func:`~poolviz.lessons.sentences.explain_shifts` is): ``runs`` maps each pipeline
+        name to a :class:`~poolviz.lessons.comparison.PipelineRun` whose ``shifted[i]``
+        stacks stage ``i``'s maps for every shift, shape ``(S, *original[i].shape)``;
+        ``shifts`` is the ``(S, 2)`` array of ``(dy, dx)`` (``data["shifts"]``). It returns
+        each shift's sentences in that order. ``None``: no sentences.
     show_values : bool
         Whether the component prints the numbers in the cells.
 
@@ -321,10 +325,14 @@ def explorer_data(
     if sentences is not None:
         said = {}
         for i, m in enumerate(modes):
-            said[m] = []
-            for k, (dy, dx) in enumerate(shifts.tolist()):
-                lines = sentences(_runs_for(results, pipelines, k, 1 + i * n), dx, dy, m)
-                said[m].append([texts.add(t, lambda t=t: str(t)) for t in lines])
+            # One call per mode on the whole block: the sentences are measured vectorized.
+            runs = _stacked_runs(results, pipelines, slice(1 + i * n, 1 + (i + 1) * n))
+            per_shift = sentences(runs, shifts, m)
+            if len(per_shift) != n:
+                raise PoolvizError(
+                    f"`sentences` must return one list per shift ({n}); got {len(per_shift)}"
+                )
+            said[m] = [[texts.add(t, lambda t=t: str(t)) for t in lines] for lines in per_shift]
 
     lo, hi = _nice(lo), _nice(hi)
     return {
