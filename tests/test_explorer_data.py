@@ -20,6 +20,8 @@ from poolviz.lessons.sentences import explain_shifts
 from poolviz.render.explorer import (
     MAX_PAYLOAD_BYTES,
     PAYLOAD_KEYS,
+    _explorer_data,
+    _payload_size,
     decode_mask,
     explorer_data,
     fit_explorer_data,
@@ -226,6 +228,23 @@ def test_a_32x32_view_at_the_fitted_radius_ships_at_most_1_mb(kernel):
     assert data["radius"] >= 3  # enough to cross a 2×2 window and a stride-4 cell
     bigger = explorer_data(x, pipelines, data["modes"], data["radius"] + 1, explain_shifts)
     assert payload_bytes(bigger) > MAX_PAYLOAD_BYTES * 0.8  # the fit is not wildly timid
+
+
+@pytest.mark.parametrize(
+    ("x", "kernel"),
+    [
+        (make_preset("random", 9, 7, seed=2), ((1.0,),)),  # ints
+        (make_preset("blob", 8, 8), ((0.333, -1.0), (0.5, 0.25))),  # floats, negative
+        (np.full((6, 6), 123456.0), ((1000.0, -1000.0),)),  # many digits
+        (np.random.default_rng(1).standard_normal((5, 8)) * 1e-5, ((1.0,),)),  # "1e-06" reprs
+    ],
+)
+def test_the_fit_sizes_a_payload_exactly_without_encoding_its_maps(x, kernel):
+    pipelines = standard_pipelines(kernel)
+    pipelines["</b> <"] = pipelines.pop(next(iter(pipelines)))  # "<" ships as 6 bytes
+    for modes, radius in [(("zero", "wrap"), 2), ("wrap", 0)]:
+        data, maps_json_len = _explorer_data(x, pipelines, modes, radius, explain_shifts, True)
+        assert _payload_size(data, maps_json_len) == payload_bytes(data)
 
 
 def test_fit_respects_wanted_and_rejects_bad_budget():

@@ -99,6 +99,18 @@ class _Bank:
             self.items.append(make())
         return index
 
+    def add_all(self, items: Sequence[str]) -> list[int]:
+        """Indices of ``items``, each its own key (the sentences): ``add`` without a call
+        per item, since a payload has thousands."""
+        index, out = self._index, []
+        for item in items:
+            i = index.get(item)
+            if i is None:
+                i = index[item] = len(self.items)
+                self.items.append(item)
+            out.append(i)
+        return out
+
 
 def _check_args(x, mode, radius) -> tuple[np.ndarray, tuple[str, ...], int]:
     x = check_grid(x)
@@ -132,22 +144,41 @@ def shift_index(dx: int, dy: int, radius: int) -> int:
     return (dy + radius) * (2 * radius + 1) + (dx + radius)
 
 
-def _flat(a: np.ndarray) -> list:
-    # Integral maps ship as ints ("1", not "1.0"); +0.0 turns -0.0 into 0.
-    flat = np.round(a.ravel(), DECIMALS) + 0.0
-    if np.all(flat == np.rint(flat)) and np.all(np.abs(flat) < 2**53):
-        return flat.astype(np.int64).tolist()
-    return flat.tolist()
+# 10, 100, ..., 1e16: an integral cell is below 2**53 < 1e16, so at most 16 digits.
+_POWERS_OF_TEN = 10 ** np.arange(1, 17, dtype=np.int64)
 
 
-def _mask_text(mask: np.ndarray) -> str:
-    return base64.b64encode(np.packbits(mask.ravel()).tobytes()).decode("ascii")
+def _flat_rows(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every map of ``stack`` (S maps) flat, as shipped, in one pass.
+
+    Returns
+    -------
+    rows : ndarray, shape (S, cells)
+        The values rounded to :data:`DECIMALS`; +0.0 turns -0.0 into 0.
+    integral : ndarray of bool, shape (S,)
+        Rows that ship as ints ("1", not "1.0").
+    json_len : ndarray of int, shape (S,)
+        The length of an integral row's JSON text (``[1,-20]``: 7); meaningless for the
+        other rows, whose floats only ``repr`` can size.
+
+    >>> rows, integral, n = _flat_rows(np.array([[[1.0, -20.0]], [[0.5, -0.0]]]))
+    >>> rows.tolist(), integral.tolist(), int(n[0])
+    ([[1.0, -20.0], [0.5, 0.0]], [True, False], 7)
+    """
+    rows = np.round(stack.reshape(len(stack), -1), DECIMALS) + 0.0
+    integral = np.all(rows == np.rint(rows), axis=1) & np.all(np.abs(rows) < 2**53, axis=1)
+    ints = np.where(integral[:, None], rows, 0.0).astype(np.int64)
+    digits = 1 + np.searchsorted(_POWERS_OF_TEN, np.abs(ints), side="right")
+    # "[" + "]" + commas between the cells, then each cell's digits and sign.
+    json_len = 1 + rows.shape[1] + digits.sum(axis=1) + np.count_nonzero(ints < 0, axis=1)
+    return rows, integral, json_len
 
 
 def decode_mask(text: str, cells: int) -> np.ndarray:
     """Unpack a mask of the ``masks`` bank back to a flat bool array of ``cells`` cells.
 
-    >>> decode_mask(_mask_text(np.array([True, False, True])), 3).tolist()
+    >>> text = base64.b64encode(np.packbits([True, False, True]).tobytes()).decode("ascii")
+    >>> decode_mask(text, 3).tolist()
     [True, False, True]
     """
     bits = np.unpackbits(np.frombuffer(base64.b64decode(text), dtype=np.uint8))
@@ -161,15 +192,33 @@ class _Encoder:
     def __init__(self) -> None:
         self.maps = _Bank()
         self.masks = _Bank()
+        self.maps_json_len = 0  # the maps bank's items' JSON text, summed (see _fits)
 
     def map_ids(self, stack: np.ndarray) -> list[int]:
         rounded = np.round(stack, DECIMALS) + 0.0
-        return [self.maps.add((m.shape, m.tobytes()), lambda m=m: _flat(m)) for m in rounded]
+        rows, integral, json_len = _flat_rows(rounded)
 
-    def mask_ids(self, stack: np.ndarray) -> list[int]:
+        def make(j: int) -> list:
+            # Integral rows ship as ints and are sized by digits; floats by their text.
+            if integral[j]:
+                self.maps_json_len += int(json_len[j])
+                return rows[j].astype(np.int64).tolist()
+            flat = rows[j].tolist()
+            self.maps_json_len += len(json.dumps(flat, separators=(",", ":")))
+            return flat
+
         return [
-            self.masks.add((m.shape, np.packbits(m.ravel()).tobytes()), lambda m=m: _mask_text(m))
-            for m in stack
+            self.maps.add((m.shape, m.tobytes()), lambda j=j: make(j))
+            for j, m in enumerate(rounded)
+        ]
+
+    def mask_ids(self, masks: np.ndarray) -> list[int]:
+        """Ids of a stack of bool masks (S masks), packed in one call."""
+        shape = masks.shape[1:]
+        packed = np.packbits(masks.reshape(len(masks), -1), axis=1)
+        return [
+            self.masks.add((shape, b), lambda b=b: base64.b64encode(b).decode("ascii"))
+            for b in (row.tobytes() for row in packed)
         ]
 
     def stage(self, label: str, maps: Mapping[str, np.ndarray], original: np.ndarray) -> dict:
@@ -289,6 +338,12 @@ def explorer_data(
     ...
     poolviz.core.checks.PoolvizError: `radius` must be from 0 to 8; got 9
     """
+    return _explorer_data(x, pipelines, mode, radius, sentences, show_values)[0]
+
+
+def _explorer_data(x, pipelines, mode, radius, sentences, show_values) -> tuple[dict, int]:
+    """:func:`explorer_data`, and the length of its ``maps`` bank's JSON text (which
+    :func:`_payload_size` needs, and which costs nothing more while the bank fills)."""
     # -- checks
     x, modes, radius = _check_args(x, mode, radius)
     if sentences is not None and not callable(sentences):
@@ -332,10 +387,10 @@ def explorer_data(
                 raise PoolvizError(
                     f"`sentences` must return one list per shift ({n}); got {len(per_shift)}"
                 )
-            said[m] = [[texts.add(t, lambda t=t: str(t)) for t in lines] for lines in per_shift]
+            said[m] = [texts.add_all([str(t) for t in lines]) for lines in per_shift]
 
     lo, hi = _nice(lo), _nice(hi)
-    return {
+    data = {
         "version": PAYLOAD_VERSION,
         "height": int(x.shape[0]),
         "width": int(x.shape[1]),
@@ -351,6 +406,7 @@ def explorer_data(
         "texts": texts.items,
         "sentences": said,
     }
+    return data, enc.maps_json_len
 
 
 def _nice(v: float) -> int | float:
@@ -371,6 +427,22 @@ def payload_json(data: dict) -> str:
 def payload_bytes(data: dict) -> int:
     """Bytes of :func:`payload_json` as UTF-8: what one view ships."""
     return len(payload_json(data).encode("utf-8"))
+
+
+def _payload_size(data: dict, maps_json_len: int) -> int:
+    """:func:`payload_bytes` of ``data``, exactly, without encoding the ``maps`` bank.
+
+    The bank is most of the text (hundreds of thousands of numbers), and its length is
+    known from building it (``maps_json_len``, the items' texts summed); its text is ASCII
+    with no ``<``, so it adds its length plus the commas between items to the rest.
+
+    >>> data, n = _explorer_data(np.eye(4) * 0.5, {}, "wrap", 1, None, True)
+    >>> _payload_size(data, n) == payload_bytes(data)
+    True
+    """
+    items = len(data["maps"])
+    rest = payload_bytes({**data, "maps": []})  # "[]" stands where the bank's text goes
+    return rest + maps_json_len + max(items - 1, 0)
 
 
 def fit_explorer_data(
@@ -399,27 +471,28 @@ def fit_explorer_data(
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
         raise PoolvizError(f"`max_bytes` must be a positive integer; got {max_bytes!r}")
 
-    def build(r: int, said: Sentences | None = sentences) -> dict:
-        return explorer_data(x, pipelines, modes, r, said, show_values)
+    def build(r: int, said: Sentences | None = sentences) -> tuple[dict, int]:
+        data, maps_json_len = _explorer_data(x, pipelines, modes, r, said, show_values)
+        return data, _payload_size(data, maps_json_len)
 
     # Bytes per shift grow with the radius (far shifts make more maps distinct), so the
     # guess from a probe at radius 2 gets a 25 % margin, then is checked by measuring. The
     # probe skips the sentences (most of the build time, a few % of the bytes).
     probe_radius = min(wanted, 2)
-    probe = build(probe_radius, None)
-    per_shift = payload_bytes(probe) / (2 * probe_radius + 1) ** 2 * GROWTH_MARGIN
+    _, probe_bytes = build(probe_radius, None)
+    per_shift = probe_bytes / (2 * probe_radius + 1) ** 2 * GROWTH_MARGIN
     radius = wanted
     while radius > probe_radius and per_shift * (2 * radius + 1) ** 2 > max_bytes:
         radius -= 1
     while radius > probe_radius:
-        data = build(radius)
-        if payload_bytes(data) <= max_bytes:
+        data, size = build(radius)
+        if size <= max_bytes:
             return data
         radius -= 1
-    probe = build(radius)
-    while radius > 0 and payload_bytes(probe) > max_bytes:
+    probe, size = build(radius)
+    while radius > 0 and size > max_bytes:
         radius -= 1
-        probe = build(radius)
+        probe, size = build(radius)
     return probe
 
 
