@@ -99,17 +99,21 @@ class _Bank:
             self.items.append(make())
         return index
 
-    def add_all(self, items: Sequence[str]) -> list[int]:
-        """Indices of ``items``, each its own key (the sentences): ``add`` without a call
-        per item, since a payload has thousands."""
-        index, out = self._index, []
-        for item in items:
-            i = index.get(item)
+    def add_many(self, keys: Sequence, make: Callable[[list[int]], list]) -> list[int]:
+        """Indices of ``keys``, as ``add`` would give them one by one; ``make(positions)``
+        makes the new items at once, from the positions in ``keys`` where each first
+        appears (one vectorized call for a stack of maps, not one per map)."""
+        index, ids, new = self._index, [], []
+        start = len(self.items)
+        for p, key in enumerate(keys):
+            i = index.get(key)
             if i is None:
-                i = index[item] = len(self.items)
-                self.items.append(item)
-            out.append(i)
-        return out
+                i = index[key] = start + len(new)
+                new.append(p)
+            ids.append(i)
+        if new:
+            self.items.extend(make(new))
+        return ids
 
 
 def _check_args(x, mode, radius) -> tuple[np.ndarray, tuple[str, ...], int]:
@@ -144,34 +148,37 @@ def shift_index(dx: int, dy: int, radius: int) -> int:
     return (dy + radius) * (2 * radius + 1) + (dx + radius)
 
 
-# 10, 100, ..., 1e16: an integral cell is below 2**53 < 1e16, so at most 16 digits.
-_POWERS_OF_TEN = 10 ** np.arange(1, 17, dtype=np.int64)
+# 10, 100, ..., 1e15: an integral cell is below 2**53 < 1e16, so at most 16 digits.
+_POWERS_OF_TEN = 10 ** np.arange(1, 16, dtype=np.int64)
 
 
-def _flat_rows(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every map of ``stack`` (S maps) flat, as shipped, in one pass.
+def _shipped(stack: np.ndarray) -> tuple[list[list], int]:
+    """Every map of ``stack`` (S maps) flat, as the payload ships it, in one pass; and
+    the length of their JSON texts, summed (what :func:`_payload_size` adds up).
 
-    Returns
-    -------
-    rows : ndarray, shape (S, cells)
-        The values rounded to :data:`DECIMALS`; +0.0 turns -0.0 into 0.
-    integral : ndarray of bool, shape (S,)
-        Rows that ship as ints ("1", not "1.0").
-    json_len : ndarray of int, shape (S,)
-        The length of an integral row's JSON text (``[1,-20]``: 7); meaningless for the
-        other rows, whose floats only ``repr`` can size.
+    Values are rounded to :data:`DECIMALS` (+0.0 turns -0.0 into 0); a map whose values
+    are all integral ships as ints ("1", not "1.0").
 
-    >>> rows, integral, n = _flat_rows(np.array([[[1.0, -20.0]], [[0.5, -0.0]]]))
-    >>> rows.tolist(), integral.tolist(), int(n[0])
-    ([[1.0, -20.0], [0.5, 0.0]], [True, False], 7)
+    >>> _shipped(np.array([[[1.0, -20.0]], [[0.5, -0.0]]]))  # "[1,-20]" and "[0.5,0.0]"
+    ([[1, -20], [0.5, 0.0]], 16)
     """
     rows = np.round(stack.reshape(len(stack), -1), DECIMALS) + 0.0
     integral = np.all(rows == np.rint(rows), axis=1) & np.all(np.abs(rows) < 2**53, axis=1)
-    ints = np.where(integral[:, None], rows, 0.0).astype(np.int64)
-    digits = 1 + np.searchsorted(_POWERS_OF_TEN, np.abs(ints), side="right")
-    # "[" + "]" + commas between the cells, then each cell's digits and sign.
-    json_len = 1 + rows.shape[1] + digits.sum(axis=1) + np.count_nonzero(ints < 0, axis=1)
-    return rows, integral, json_len
+    ints = rows[integral].astype(np.int64)
+    # An int's text is its digits and sign; a list's adds "[", "]" and the commas. One
+    # comparison per power of ten up to the largest value (maps are mostly 1 digit).
+    magnitude = np.abs(ints)
+    top = int(magnitude.max(initial=0))
+    digits = magnitude.size + sum(
+        int(np.count_nonzero(magnitude >= p)) for p in _POWERS_OF_TEN.tolist() if p <= top
+    )
+    size = digits + int(np.count_nonzero(ints < 0)) + len(ints) * (rows.shape[1] + 1)
+    if len(ints) == len(rows):  # the usual case: every map integral
+        return ints.tolist(), size
+    floats = rows[~integral].tolist()
+    size += sum(len(json.dumps(row, separators=(",", ":"))) for row in floats)
+    whole, part = iter(ints.tolist()), iter(floats)
+    return [next(whole) if i else next(part) for i in integral.tolist()], size
 
 
 def decode_mask(text: str, cells: int) -> np.ndarray:
@@ -185,6 +192,18 @@ def decode_mask(text: str, cells: int) -> np.ndarray:
     return bits[:cells].astype(bool)
 
 
+def _row_bytes(stack: np.ndarray) -> list[bytes]:
+    """Each map's bytes (what ``m.tobytes()`` gives for each ``m`` in ``stack``), cut
+    from one copy of the stack: thousands of maps per payload.
+
+    >>> _row_bytes(np.arange(4, dtype=np.uint8).reshape(2, 2))
+    [b'\\x00\\x01', b'\\x02\\x03']
+    """
+    data = np.ascontiguousarray(stack).tobytes()
+    step = len(data) // len(stack) if len(stack) else 0
+    return [data[i : i + step] for i in range(0, len(data), step)] if step else [b""] * len(stack)
+
+
 class _Encoder:
     """Fills the map and mask banks; keys are exact bytes after rounding, so equal maps
     (to the shipped precision) share one entry."""
@@ -196,30 +215,22 @@ class _Encoder:
 
     def map_ids(self, stack: np.ndarray) -> list[int]:
         rounded = np.round(stack, DECIMALS) + 0.0
-        rows, integral, json_len = _flat_rows(rounded)
+        shape = rounded.shape[1:]
 
-        def make(j: int) -> list:
-            # Integral rows ship as ints and are sized by digits; floats by their text.
-            if integral[j]:
-                self.maps_json_len += int(json_len[j])
-                return rows[j].astype(np.int64).tolist()
-            flat = rows[j].tolist()
-            self.maps_json_len += len(json.dumps(flat, separators=(",", ":")))
-            return flat
+        def make(new: list[int]) -> list[list]:
+            items, size = _shipped(rounded[new])
+            self.maps_json_len += size
+            return items
 
-        return [
-            self.maps.add((m.shape, m.tobytes()), lambda j=j: make(j))
-            for j, m in enumerate(rounded)
-        ]
+        return self.maps.add_many([(shape, b) for b in _row_bytes(rounded)], make)
 
     def mask_ids(self, masks: np.ndarray) -> list[int]:
         """Ids of a stack of bool masks (S masks), packed in one call."""
-        shape = masks.shape[1:]
         packed = np.packbits(masks.reshape(len(masks), -1), axis=1)
-        return [
-            self.masks.add((shape, b), lambda b=b: base64.b64encode(b).decode("ascii"))
-            for b in (row.tobytes() for row in packed)
-        ]
+        keys = [(masks.shape[1:], b) for b in _row_bytes(packed)]
+        return self.masks.add_many(
+            keys, lambda new: [base64.b64encode(keys[p][1]).decode("ascii") for p in new]
+        )
 
     def stage(self, label: str, maps: Mapping[str, np.ndarray], original: np.ndarray) -> dict:
         """One stage: ``maps[mode]`` stacks the shifted maps, shape ``(S, *original.shape)``."""
@@ -387,7 +398,8 @@ def _explorer_data(x, pipelines, mode, radius, sentences, show_values) -> tuple[
                 raise PoolvizError(
                     f"`sentences` must return one list per shift ({n}); got {len(per_shift)}"
                 )
-            said[m] = [texts.add_all([str(t) for t in lines]) for lines in per_shift]
+            said[m] = [texts.add_many(lines, lambda new, t=lines: [str(t[p]) for p in new])
+                      for lines in per_shift]
 
     lo, hi = _nice(lo), _nice(hi)
     data = {
