@@ -28,6 +28,7 @@ max-pool: the next layer (conv 2×2 /2) reads the max-pool 2×2 /2 map (4×4): u
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
@@ -332,10 +333,16 @@ def _step(step: tuple[int, int]) -> str:
     return f"{sy} rows" if sy > 1 else f"{sx} columns"
 
 
+# The global values repeat across the shifts of a payload (a binary pattern's global max
+# takes a few values), so each is formatted once. format_value reads its argument as a
+# float, so values equal as keys (1 and 1.0, 0.0 and -0.0) have the same text.
+_value_text = functools.lru_cache(maxsize=4096)(format_value)
+
+
 def _global_part(f: Facts) -> str:
     if f.no_signal_global:
         return f"no signal reaches it with {f.title} (every map before it is 0)"
-    before, after = format_value(f.global_before), format_value(f.global_after)
+    before, after = _value_text(f.global_before), _value_text(f.global_after)
     if f.global_changed:
         return f"{before} → {after} with {f.title} (changed)"
     return f"{before} → {after} with {f.title} (unchanged)"

@@ -200,8 +200,10 @@ def _row_bytes(stack: np.ndarray) -> list[bytes]:
     [b'\\x00\\x01', b'\\x02\\x03']
     """
     data = np.ascontiguousarray(stack).tobytes()
-    step = len(data) // len(stack) if len(stack) else 0
-    return [data[i : i + step] for i in range(0, len(data), step)] if step else [b""] * len(stack)
+    if not data:  # no maps, or maps of no cells
+        return [b""] * len(stack)
+    step = len(data) // len(stack)
+    return [data[i : i + step] for i in range(0, len(data), step)]
 
 
 class _Encoder:
@@ -211,7 +213,7 @@ class _Encoder:
     def __init__(self) -> None:
         self.maps = _Bank()
         self.masks = _Bank()
-        self.maps_json_len = 0  # the maps bank's items' JSON text, summed (see _fits)
+        self.maps_json_len = 0  # the maps bank's items' JSON texts, summed (_payload_size)
 
     def map_ids(self, stack: np.ndarray) -> list[int]:
         rounded = np.round(stack, DECIMALS) + 0.0
@@ -489,7 +491,7 @@ def fit_explorer_data(
 
     # Bytes per shift grow with the radius (far shifts make more maps distinct), so the
     # guess from a probe at radius 2 gets a 25 % margin, then is checked by measuring. The
-    # probe skips the sentences (most of the build time, a few % of the bytes).
+    # probe skips the sentences (a few % of the bytes).
     probe_radius = min(wanted, 2)
     _, probe_bytes = build(probe_radius, None)
     per_shift = probe_bytes / (2 * probe_radius + 1) ** 2 * GROWTH_MARGIN
