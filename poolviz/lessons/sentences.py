@@ -12,9 +12,10 @@ Rules, each tested both ways (on a view where the claim holds and on one where i
 - APS is said in plain words, with the sub-grid it kept for each input.
 
 :func:`explain` says one shift; :func:`explain_shifts` says many at once (the Explore
-payload: every shift in its radius). Both measure the maps the same way, vectorized over a
-stack of shifted maps (:func:`stacked_facts`, :func:`aps_picks`), and write every shift's
-sentences with the same templates, so the two cannot disagree.
+payload: every shift in its radius). Both measure the maps vectorized over a *stacked run*,
+a PipelineRun whose ``shifted[i]`` holds S maps, shape ``(S, *original[i].shape)``
+(:func:`stacked_facts`, :func:`aps_picks`; explain's run is one of S = 1), and write every
+shift's sentences with the same templates, so the two cannot disagree.
 
 >>> import numpy as np
 >>> from poolviz.core.patterns import make_preset
@@ -58,10 +59,6 @@ __all__ = [
     "explain",
     "explain_shifts",
 ]
-
-# A *stacked run* is a PipelineRun whose ``shifted[i]`` holds S shifted maps of stage i,
-# shape ``(S, *original[i].shape)``: what explain_shifts takes. A plain run is a stacked
-# run of one shift once each shifted map gets a leading axis (_stacked).
 
 
 def describe_shift(dx: int, dy: int, mode: str) -> str:

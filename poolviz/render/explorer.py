@@ -12,6 +12,13 @@ map that the shift leaves unchanged is one entry, not hundreds), every distinct 
 mask once (``masks``, packed bits in base64), every distinct sentence once (``texts``);
 stages refer to them by index. See :data:`PAYLOAD_KEYS` and :func:`explorer_data`.
 
+The build runs on every paint stroke, so it works per stack, not per map: the sentences
+come from one call per mode (:func:`~poolviz.lessons.sentences.explain_shifts`), the banks
+take a stack of maps at a time, and the fit sizes a payload without encoding its maps.
+The module is one piece (about 560 lines) on purpose: the payload's format, its banks,
+its exact size (counted by the banks as they fill) and the page that embeds it change
+together.
+
 Examples
 --------
 >>> from poolviz.core.patterns import make_preset
