@@ -1,18 +1,27 @@
 """The Explore component's payload: every shift through the core, compact, one colour scale."""
 
+import itertools
 import json
+import re
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from poolviz.core.invariance import changed_mask
 from poolviz.core.ops import shift
-from poolviz.core.patterns import make_preset
+from poolviz.core.patterns import PRESETS, make_preset
+from poolviz.core.pipeline import LayerSettings
 from poolviz.lessons.comparison import compare, standard_pipelines
+from poolviz.lessons.pipelines import PIPELINES, selected
 from poolviz.lessons.sentences import explain as explain_comparison
+from poolviz.lessons.sentences import explain_shifts
 from poolviz.render.explorer import (
     MAX_PAYLOAD_BYTES,
     PAYLOAD_KEYS,
+    _explorer_data,
+    _payload_size,
     decode_mask,
     explorer_data,
     fit_explorer_data,
@@ -66,14 +75,98 @@ def test_masks_equal_the_one_changed_cell_rule():
             np.testing.assert_array_equal(got, want)
 
 
-def test_sentences_come_from_the_callable_for_each_shift():
-    x = make_preset("book")
-    pipelines = standard_pipelines(((1.0,),))
-    data = explorer_data(x, pipelines, ("zero", "wrap"), 1, explain_comparison)
-    for mode in ("zero", "wrap"):
+def _stack_blind(lines):
+    # A few core errors print the whole input's shape, stack axis included ("got shape
+    # (3, 5, 2)"): the payload runs a stack of 1 + S inputs, compare one of 2. Only that
+    # leading count may differ.
+    return [re.sub(r"got shape \(\d+, ", "got shape (..., ", line) for line in lines]
+
+
+def _assert_sentences_equal_explain_per_shift(x, pipelines, modes, radius):
+    """The payload's sentences (explain_shifts, once per mode on the stacked run) are, for
+    every shift, what explain says for that one shift run through compare."""
+    data = explorer_data(x, pipelines, modes, radius, explain_shifts)
+    assert list(data["sentences"]) == list(modes)
+    for mode in modes:
+        assert len(data["sentences"][mode]) == len(data["shifts"])
         for k, (dy, dx) in enumerate(data["shifts"]):
             got = [data["texts"][i] for i in data["sentences"][mode][k]]
-            assert got == explain_comparison(compare(x, pipelines, dx, dy, mode), dx, dy, mode)
+            want = explain_comparison(compare(x, pipelines, dx, dy, mode), dx, dy, mode)
+            assert _stack_blind(got) == _stack_blind(want), (mode, dx, dy)
+
+
+def test_sentences_come_from_the_callable_for_each_shift():
+    x = make_preset("book")
+    _assert_sentences_equal_explain_per_shift(x, standard_pipelines(((1.0,),)), ("zero", "wrap"), 1)
+
+
+_ALL_SELECTIONS = [p for r in (1, 2, 3) for p in itertools.permutations(PIPELINES, r)]
+_SPOKEN = [  # views whose sentences take every branch: APS ties and not, blur, errors, ...
+    (make_preset("book"), LayerSettings(((1.0,),), pool="aps"), ("pool", "nopool")),
+    (np.random.default_rng(0).standard_normal((8, 8)), LayerSettings(((1.0,),), pool="aps"),
+     ("strided", "pool")),
+    (make_preset("random", 12, 12, seed=4), LayerSettings(((1.0,),), pool="aps", pool_size=1,
+                                                           pool_stride=3), ("pool", "nopool")),
+    (make_preset("blob", 9, 7), LayerSettings(((1.0, -1.0),), pool="blur", blur_taps=4),
+     ("pool", "strided", "nopool")),
+    (make_preset("L", 4, 4), LayerSettings(np.ones((3, 3))), ("pool", "nopool", "strided")),
+    (make_preset("book", 4, 4), LayerSettings(np.ones((5, 5))), ("pool", "nopool")),
+    (make_preset("empty"), LayerSettings(((1.0,),)), ("pool", "nopool")),
+    (make_preset("cross", 7, 9), LayerSettings(((-1.0, 0.5), (0.25, 1.0)), use_relu=True),
+     ("nopool", "pool")),
+    (make_preset("diagonal", 10, 10), LayerSettings(((1.0,),), conv_stride=2, next_padding=1,
+                                                    global_kind="avg"), ("strided", "nopool")),
+]
+
+
+@pytest.mark.parametrize(("x", "settings", "names"), _SPOKEN)
+def test_sentences_equal_explain_per_shift_on_views_that_take_every_branch(x, settings, names):
+    _assert_sentences_equal_explain_per_shift(x, selected(settings, names), ("zero", "wrap"), 2)
+
+
+@st.composite
+def _views(draw):
+    h, w = draw(st.integers(4, 12)), draw(st.integers(4, 12))
+    source = draw(st.sampled_from(["preset", "values", "empty"]))
+    if source == "preset":
+        x = make_preset(draw(st.sampled_from(list(PRESETS))), h, w, seed=draw(st.integers(0, 9)))
+    elif source == "values":
+        cells = draw(st.lists(st.sampled_from([-1.0, 0.0, 0.0, 0.5, 1.0, 2.0]),
+                              min_size=h * w, max_size=h * w))
+        x = np.array(cells).reshape(h, w)
+    else:
+        x = np.zeros((h, w))
+    kh, kw = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    weights = draw(st.lists(st.sampled_from([-1.0, -0.5, 0.0, 0.25, 1.0, 0.333]),
+                            min_size=kh * kw, max_size=kh * kw))
+    settings = LayerSettings(
+        np.array(weights).reshape(kh, kw),
+        conv_stride=draw(st.integers(1, 2)),
+        conv_padding=draw(st.integers(0, 2)),
+        use_relu=draw(st.booleans()),
+        pool=draw(st.sampled_from(["max", "avg", "blur", "aps"])),
+        pool_size=draw(st.integers(1, 3)),
+        pool_stride=draw(st.integers(1, 3)),
+        next_stride=draw(st.integers(1, 3)),
+        next_padding=draw(st.integers(0, 1)),
+        global_kind=draw(st.sampled_from(["max", "avg"])),
+        blur_taps=draw(st.sampled_from([3, 4])),
+    )
+    names = draw(st.sampled_from(_ALL_SELECTIONS))
+    modes = draw(st.sampled_from([("zero", "wrap"), ("wrap",), ("zero",)]))
+    return x, selected(settings, names), modes, draw(st.integers(0, 2))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_views())
+def test_sentences_equal_explain_per_shift_for_random_views(view):
+    _assert_sentences_equal_explain_per_shift(*view)
+
+
+def test_a_sentences_callable_must_say_every_shift():
+    with pytest.raises(ValueError, match=r"`sentences` must return one list per shift \(9\); got 1"):
+        explorer_data(make_preset("book"), standard_pipelines(((1.0,),)), "zero", 1,
+                      lambda runs, shifts, mode: [[]])
 
 
 def test_one_colour_range_diverges_when_any_value_is_negative():
@@ -97,7 +190,7 @@ def test_payload_is_compact_ints_and_deduplicated():
 
 def test_a_pipeline_that_cannot_run_reports_its_error_and_sentences_still_run():
     x = make_preset("book", 4, 4)
-    data = explorer_data(x, standard_pipelines(np.ones((5, 5))), "zero", 1, explain_comparison)
+    data = explorer_data(x, standard_pipelines(np.ones((5, 5))), "zero", 1, explain_shifts)
     assert all(p["error"] and p["stages"] == [] for p in data["pipelines"])
     assert "cannot run" in data["texts"][data["sentences"]["zero"][0][0]]
 
@@ -130,11 +223,28 @@ def test_explorer_data_rejects_a_stack():
 def test_a_32x32_view_at_the_fitted_radius_ships_at_most_1_mb(kernel):
     x = make_preset("random", 32, 32, seed=0)
     pipelines = standard_pipelines(kernel)
-    data = fit_explorer_data(x, pipelines, sentences=explain_comparison)
+    data = fit_explorer_data(x, pipelines, sentences=explain_shifts)
     assert payload_bytes(data) <= MAX_PAYLOAD_BYTES
     assert data["radius"] >= 3  # enough to cross a 2×2 window and a stride-4 cell
-    bigger = explorer_data(x, pipelines, data["modes"], data["radius"] + 1, explain_comparison)
+    bigger = explorer_data(x, pipelines, data["modes"], data["radius"] + 1, explain_shifts)
     assert payload_bytes(bigger) > MAX_PAYLOAD_BYTES * 0.8  # the fit is not wildly timid
+
+
+@pytest.mark.parametrize(
+    ("x", "kernel"),
+    [
+        (make_preset("random", 9, 7, seed=2), ((1.0,),)),  # ints
+        (make_preset("blob", 8, 8), ((0.333, -1.0), (0.5, 0.25))),  # floats, negative
+        (np.full((6, 6), 123456.0), ((1000.0, -1000.0),)),  # many digits
+        (np.random.default_rng(1).standard_normal((5, 8)) * 1e-5, ((1.0,),)),  # "1e-06" reprs
+    ],
+)
+def test_the_fit_sizes_a_payload_exactly_without_encoding_its_maps(x, kernel):
+    pipelines = standard_pipelines(kernel)
+    pipelines["</b> <"] = pipelines.pop(next(iter(pipelines)))  # "<" ships as 6 bytes
+    for modes, radius in [(("zero", "wrap"), 2), ("wrap", 0)]:
+        data, maps_json_len = _explorer_data(x, pipelines, modes, radius, explain_shifts, True)
+        assert _payload_size(data, maps_json_len) == payload_bytes(data)
 
 
 def test_fit_respects_wanted_and_rejects_bad_budget():

@@ -111,6 +111,16 @@ def test_aps_in_plain_words_and_honest_about_ties():
     assert aps_sentence(runs_for(BOOK)["max-pool"]) is None
 
 
+def test_explain_says_every_pipelines_unread_rows_and_columns():
+    odd = make_preset("cross", 9, 9)
+    runs = runs_for(odd, names=("pool", "strided", "nopool"))
+    lines = explain(runs, 1, 0, "zero")
+    said = [unread_sentences(run) for run in runs.values()]
+    assert said[0] and said[1]  # both pipelines leave row and column 8 unread
+    for sentences in said:
+        assert all(line in lines for line in sentences)
+
+
 def test_a_pipeline_that_cannot_run_is_reported_and_the_rest_still_speak():
     big = LayerSettings(np.ones((5, 5)).tolist())
     runs = runs_for(np.ones((4, 4)), settings=big)
@@ -134,3 +144,117 @@ def test_sentences_never_contradict_the_maps(dx, names):
     for run in runs.values():
         changed = float(run.original[-1]) != float(run.shifted[-1])
         assert (f"with {run.name} (changed)" in glob) == changed
+
+
+# ------------------------------------------- the stacked facts against the per-map rules
+
+
+def _stacked_runs(x, pipelines, shifts, mode):
+    """Each pipeline run once on the original and every shift; stacked runs (shifted[i]
+    holds every shift's map of stage i), or the error."""
+    from poolviz.core.checks import PoolvizError
+    from poolviz.core.ops import shift
+    from poolviz.core.pipeline import run_pipeline
+    from poolviz.lessons.comparison import PipelineRun
+
+    stack = np.stack([x] + [shift(x, dy, dx, mode) for dy, dx in shifts])
+    runs = {}
+    for name, pipeline in pipelines.items():
+        try:
+            stages = run_pipeline(pipeline, stack)
+        except PoolvizError as error:
+            runs[name] = PipelineRun(name, (), (), (), str(error), (None, *pipeline))
+            continue
+        runs[name] = PipelineRun(
+            name, tuple(s.label for s in stages), tuple(s.maps[0] for s in stages),
+            tuple(s.maps[1:] for s in stages), layers=tuple(s.layer for s in stages),
+        )
+    return runs
+
+
+def _per_map_facts(run, k):
+    """Shift k's facts by the scalar rules, one map at a time (changed_cells, np.any)."""
+    from poolviz.core.invariance import changed_cells
+    from poolviz.lessons.comparison import next_layer_index
+
+    o, s = run.original, [m[k] for m in run.shifted]
+    feed = next_layer_index(run.layers)
+    nxt = feed + 1
+    return (
+        changed_cells(o[feed], s[feed]),
+        changed_cells(o[nxt], s[nxt]),
+        not np.any(o[feed]) and not np.any(s[feed]),
+        not np.any(o[nxt]) and not np.any(s[nxt]),
+        not np.any(o[-2]) and not np.any(s[-2]),
+        float(s[-1]),
+        changed_cells(np.array(float(o[-1])), np.array(float(s[-1]))) > 0,
+    )
+
+
+def _per_map_aps(run, k):
+    from poolviz.core.ops import aps_choice
+    from poolviz.core.pipeline import Pool
+
+    index = next((i for i, la in enumerate(run.layers) if isinstance(la, Pool) and la.kind == "aps"),
+                 None)
+    if index is None:
+        return None
+    layer = run.layers[index]
+    picks, ties = aps_choice(np.stack([run.original[index - 1], run.shifted[index - 1][k]]),
+                             layer.size, layer.stride)
+    (r0, c0), (r1, c1) = (divmod(int(p), layer.stride) for p in picks.tolist())
+    return (r0, c0), (r1, c1), bool(ties.any())
+
+
+def _two_dots():
+    # Two equal dots on different APS phases: the original ties; shifted 1 right with zero
+    # fill, one dot leaves the grid and the shifted input does not tie.
+    x = np.zeros((8, 8))
+    x[2, 2] = x[2, 7] = 1.0
+    return x
+
+
+def _signed_checker():
+    # +1/-1 checkerboard: every 2x2 all-ones window sums to 0, so the next layer's output
+    # is all zero although the map it reads is not.
+    return np.where(np.add.outer(np.arange(8), np.arange(8)) % 2 == 0, 1.0, -1.0)
+
+
+_FACT_VIEWS = [
+    (BOOK, IDENTITY, "zero"),
+    (_two_dots(), LayerSettings.of(IDENTITY, pool="aps", pool_size=1), "zero"),
+    (_signed_checker(), IDENTITY, "wrap"),
+    (BOOK, LayerSettings.of(IDENTITY, pool="aps"), "wrap"),
+    (np.random.default_rng(5).standard_normal((8, 8)), LayerSettings.of(IDENTITY, pool="aps"),
+     "wrap"),
+    (np.random.default_rng(6).standard_normal((12, 12)),
+     LayerSettings.of(IDENTITY, pool="aps", pool_size=1, pool_stride=3), "zero"),
+    (make_preset("blob", 9, 7), LayerSettings(((1.0, -1.0),), pool="blur", use_relu=True), "zero"),
+    (np.zeros((8, 8)), IDENTITY, "wrap"),
+    (make_preset("random", 10, 10, seed=2), LayerSettings(((0.5, -0.25), (1.0, 0.333))), "zero"),
+]
+
+
+@pytest.mark.parametrize(("x", "settings", "mode"), _FACT_VIEWS)
+def test_stacked_facts_and_aps_picks_equal_the_per_map_rules(x, settings, mode):
+    from poolviz.lessons.sentences import _input_change, aps_picks, stacked_facts
+
+    shifts = [(dy, dx) for dy in range(-3, 4) for dx in range(-3, 4)]
+    runs = _stacked_runs(x, selected(settings, ("pool", "nopool", "strided")), shifts, mode)
+    for run in runs.values():
+        fs, picks = stacked_facts(run), aps_picks(run)
+        assert len(fs) == len(shifts) and (picks is None or len(picks) == len(shifts))
+        for k, f in enumerate(fs):
+            assert (f.feed_changed, f.out_changed, f.no_signal_feed, f.no_signal_out,
+                    f.no_signal_global, f.global_after, f.global_changed) == _per_map_facts(run, k)
+            assert f.global_before == float(run.original[-1])
+            want = _per_map_aps(run, k)
+            assert (None if picks is None else tuple(picks[k])) == want
+    change = _input_change(x, next(iter(runs.values())).shifted[0])
+    from poolviz.core.invariance import changed_cells
+    from poolviz.core.ops import shift
+
+    for k, (dy, dx) in enumerate(shifts):
+        moved = shift(x, dy, dx, mode)
+        assert change.changed[k] == changed_cells(x, moved)
+        assert change.lost[k] == np.count_nonzero(x) - np.count_nonzero(moved)

@@ -376,7 +376,7 @@ def test_the_html_export_is_self_contained_with_every_shift(view):
 
 def test_the_payload_function_is_what_the_page_builds():
     """ui/explorer.py builds fit_explorer_data(pattern, selected(settings, names), modes,
-    wanted, sentences.explain, show_values); build_explorer_payload is that call."""
+    wanted, sentences.explain_shifts, show_values); build_explorer_payload is that call."""
     from poolviz.core.pipeline import LayerSettings
     from poolviz.lessons import pipelines, sentences
     from poolviz.render.explorer import fit_explorer_data
@@ -385,7 +385,7 @@ def test_the_payload_function_is_what_the_page_builds():
     want = fit_explorer_data(
         np.array(view.pattern), pipelines.selected(LayerSettings.of(view.layer_settings()),
                                                    view.pipelines),
-        ("zero", "wrap"), 3, sentences.explain, True,
+        ("zero", "wrap"), 3, sentences.explain_shifts, True,
     )
     assert downloads.explorer_payload(view, wanted=3) == want
     assert downloads.build_explorer_payload(

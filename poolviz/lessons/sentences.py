@@ -11,6 +11,12 @@ Rules, each tested both ways (on a view where the claim holds and on one where i
   kept its global output;
 - APS is said in plain words, with the sub-grid it kept for each input.
 
+:func:`explain` says one shift; :func:`explain_shifts` says many at once (the Explore
+payload: every shift in its radius). Both measure the maps vectorized over a *stacked run*,
+a PipelineRun whose ``shifted[i]`` holds S maps, shape ``(S, *original[i].shape)``
+(:func:`stacked_facts`, :func:`aps_picks`; explain's run is one of S = 1), and write every
+shift's sentences with the same templates, so the two cannot disagree.
+
 >>> import numpy as np
 >>> from poolviz.core.patterns import make_preset
 >>> from poolviz.core.pipeline import LayerSettings
@@ -24,14 +30,14 @@ max-pool: the next layer (conv 2×2 /2) reads the max-pool 2×2 /2 map (4×4): u
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
-from contextvars import ContextVar
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
 from poolviz.core.costs import unread
-from poolviz.core.invariance import changed_cells
+from poolviz.core.invariance import changed_mask
 from poolviz.core.ops import aps_choice
 from poolviz.core.pipeline import Conv, Pool, cumulative_strides
 from poolviz.core.text import format_value, shape_text
@@ -39,7 +45,10 @@ from poolviz.lessons.comparison import PipelineRun, next_layer_index
 
 __all__ = [
     "Facts",
+    "ApsPick",
     "facts",
+    "stacked_facts",
+    "aps_picks",
     "describe_shift",
     "shift_sentence",
     "pipeline_sentence",
@@ -48,6 +57,7 @@ __all__ = [
     "verdict_sentences",
     "aps_sentence",
     "explain",
+    "explain_shifts",
 ]
 
 
@@ -71,13 +81,38 @@ def describe_shift(dx: int, dy: int, mode: str) -> str:
     return text + (", wrapping around" if mode == "wrap" and parts else "")
 
 
-def _zero(*maps: np.ndarray) -> bool:
-    return all(not np.any(m) for m in maps)
+def _stacked(run: PipelineRun) -> PipelineRun:
+    """``run`` as a stacked run of one shift."""
+    return replace(run, shifted=tuple(np.asarray(m)[None] for m in run.shifted))
+
+
+def _changed_counts(reference: np.ndarray, stack: np.ndarray) -> np.ndarray:
+    """Changed cells of each map of ``stack`` (S maps) against ``reference``.
+
+    One :func:`~poolviz.core.invariance.changed_mask` call for the whole stack; when the
+    map shapes differ, every cell of the larger map counts (as ``changed_cells`` says).
+
+    >>> _changed_counts(np.zeros(2), np.array([[0.0, 0.0], [1.0, 1e-12]])).tolist()
+    [0, 1]
+    """
+    stack = np.asarray(stack)
+    cells = stack.shape[1:]
+    if cells != np.shape(reference):
+        larger = max(int(np.size(reference)), int(np.prod(cells, dtype=np.int64)))
+        return np.full(len(stack), larger)
+    return np.count_nonzero(changed_mask(reference, stack).reshape(len(stack), -1), axis=1)
+
+
+def _all_zero(reference: np.ndarray, stack: np.ndarray) -> np.ndarray:
+    """Per map of ``stack``: it and ``reference`` are both all zero (no signal, before and after)."""
+    stack = np.asarray(stack)
+    return ~stack.reshape(len(stack), -1).any(axis=1) & (not np.any(reference))
 
 
 @dataclass(frozen=True)
 class Facts:
-    """What one pipeline's maps show for this shift: the numbers every sentence is made of."""
+    """What one pipeline's maps show for one shift: the numbers (and the names) every
+    sentence is made of."""
 
     title: str
     feed: int  # the stage the next layer reads
@@ -90,50 +125,129 @@ class Facts:
     global_before: float
     global_after: float
     downsampling: tuple[int, int]  # product of the strides before the global pool, per axis
+    global_changed: bool  # the global output changed, by the one changed-cell rule
+    no_signal_feed: bool  # the map the next layer reads is all zero, before and after
+    feed_label: str  # the label of the stage the next layer reads
+    next_label: str  # the next layer's label
+    feed_shape: str  # shape_text of the map the next layer reads
+    out_shape: str  # shape_text of the next layer's output
+    global_label: str  # the last stage's label ("global max")
 
-    @functools.cached_property  # asked for by every sentence; frozen is fine (__dict__)
-    def global_changed(self) -> bool:
-        return changed_cells(np.array(self.global_before), np.array(self.global_after)) > 0
 
+def stacked_facts(run: PipelineRun) -> list[Facts]:
+    """The facts of a stacked run that could run (``run.ok``): one per shifted map.
 
-# explain() asks for each run's facts three times (its sentence, the global outputs, the
-# verdict); the explorer payload calls explain for every shift. A per-call memo, keyed by
-# the run's id while explain holds the runs (a ContextVar: each session's thread its own).
-_FACTS_MEMO: ContextVar[dict | None] = ContextVar("poolviz_facts_memo", default=None)
+    Every count is one vectorized call over the stack, so S shifts cost about as much as one.
+
+    >>> from poolviz.core.patterns import make_preset
+    >>> from poolviz.lessons.comparison import compare
+    >>> from poolviz.lessons.pipelines import selected
+    >>> from poolviz.core.pipeline import LayerSettings
+    >>> run = compare(make_preset("book"), selected(LayerSettings(((1.0,),)), ("pool",)), dx=2)
+    >>> [(f.feed_changed, f.global_before, f.global_after) for f in stacked_facts(_stacked(run["max-pool"]))]
+    [(8, 2.0, 4.0)]
+    """
+    o, s = run.original, run.shifted
+    feed = next_layer_index(run.layers)
+    nxt = feed + 1
+    strides = [st for st in cumulative_strides(run.layers[1:]) if st is not None]
+    downsampling = tuple(strides[-1]) if strides else (1, 1)
+    before = float(o[-1])
+    after = np.asarray(s[-1], dtype=np.float64).reshape(-1).tolist()
+    columns = zip(
+        _changed_counts(o[feed], s[feed]).tolist(),
+        _changed_counts(o[nxt], s[nxt]).tolist(),
+        _all_zero(o[nxt], s[nxt]).tolist(),
+        _all_zero(o[-2], s[-2]).tolist(),
+        after,
+        (_changed_counts(o[-1], s[-1]) > 0).tolist(),
+        _all_zero(o[feed], s[feed]).tolist(),
+        strict=True,
+    )
+    names = (run.labels[feed], run.labels[nxt], shape_text(o[feed]), shape_text(o[nxt]))
+    feed_cells, out_cells = int(np.size(o[feed])), int(np.size(o[nxt]))
+    return [
+        Facts(
+            run.name, feed, feed_changed, feed_cells, out_changed, out_cells, no_out,
+            no_global, before, global_after, downsampling, changed, no_feed, *names,
+            run.labels[-1],
+        )
+        for feed_changed, out_changed, no_out, no_global, global_after, changed, no_feed in columns
+    ]
 
 
 def facts(run: PipelineRun) -> Facts:
     """The facts of a run that could run (``run.ok``)."""
-    memo = _FACTS_MEMO.get()
-    if memo is not None:
-        known = memo.get(id(run))
-        if known is None:
-            known = memo[id(run)] = _facts(run)
-        return known
-    return _facts(run)
+    return stacked_facts(_stacked(run))[0]
 
 
-def _facts(run: PipelineRun) -> Facts:
-    feed = next_layer_index(run.layers)
-    nxt = feed + 1
-    strides = [s for s in cumulative_strides(run.layers[1:]) if s is not None]
-    return Facts(
-        title=run.name,
-        feed=feed,
-        feed_changed=changed_cells(run.original[feed], run.shifted[feed]),
-        feed_cells=int(np.size(run.original[feed])),
-        out_changed=changed_cells(run.original[nxt], run.shifted[nxt]),
-        out_cells=int(np.size(run.original[nxt])),
-        no_signal_out=_zero(run.original[nxt], run.shifted[nxt]),
-        no_signal_global=_zero(run.original[-2], run.shifted[-2]),
-        global_before=float(run.original[-1]),
-        global_after=float(run.shifted[-1]),
-        downsampling=tuple(strides[-1]) if strides else (1, 1),
+class ApsPick(NamedTuple):
+    """The APS sub-grid (row, column phase) kept for the original and the shifted input."""
+
+    original: tuple[int, int]
+    shifted: tuple[int, int]
+    tie: bool  # some sub-grid tied for either input: the pick was made by position
+
+
+def _aps_index(layers: Sequence) -> int | None:
+    return next(
+        (i for i, layer in enumerate(layers) if isinstance(layer, Pool) and layer.kind == "aps"),
+        None,
     )
+
+
+def aps_picks(run: PipelineRun) -> list[ApsPick] | None:
+    """For a stacked run: the APS pick per shifted map; None without APS or if it failed.
+
+    One :func:`~poolviz.core.ops.aps_choice` call on the original and every shifted map.
+    """
+    index = _aps_index(run.layers) if run.ok else None
+    if index is None:
+        return None
+    layer = run.layers[index]
+    feed = np.concatenate([np.asarray(run.original[index - 1])[None], run.shifted[index - 1]])
+    picks, ties = aps_choice(feed, layer.size, layer.stride)
+    _, sw = (layer.stride, layer.stride) if isinstance(layer.stride, int) else layer.stride
+    rows, cols = np.divmod(picks, sw)
+    first = (int(rows[0]), int(cols[0]))
+    tied = (ties[1:] | ties[0]).tolist()
+    return [
+        ApsPick(first, (r, c), t)
+        for r, c, t in zip(rows[1:].tolist(), cols[1:].tolist(), tied, strict=True)
+    ]
 
 
 def _change(changed: int, cells: int) -> str:
     return "unchanged" if changed == 0 else f"{changed} of {cells} cells changed"
+
+
+def _shift_text(changed: int, cells: int, lost: int, dx: int, dy: int, mode: str) -> str:
+    if dx == 0 and dy == 0:
+        return "The pattern is not shifted: every map below is the original's."
+    text = (
+        f"The pattern is shifted {describe_shift(dx, dy, mode)}: "
+        f"{changed} of {cells} input cells changed."
+    )
+    if mode == "zero" and lost > 0:
+        text += (
+            f" The shift pushes {lost} ink cell{'s' if lost != 1 else ''} off the grid "
+            "(zero fill), so the shifted pattern has less ink."
+        )
+    return text
+
+
+class _InputChange(NamedTuple):
+    """The shift sentence's numbers for S shifted inputs."""
+
+    changed: list[int]  # changed input cells, per shift
+    cells: int
+    lost: list[int]  # ink cells the shift pushed off the grid, per shift
+
+
+def _input_change(x: np.ndarray, stack: np.ndarray) -> _InputChange:
+    stack = np.asarray(stack)
+    lost = int(np.count_nonzero(x)) - np.count_nonzero(stack.reshape(len(stack), -1), axis=1)
+    return _InputChange(_changed_counts(x, stack).tolist(), int(np.size(x)), lost.tolist())
 
 
 def shift_sentence(original: np.ndarray, shifted: np.ndarray, dx: int, dy: int, mode: str) -> str:
@@ -143,37 +257,29 @@ def shift_sentence(original: np.ndarray, shifted: np.ndarray, dx: int, dy: int, 
     >>> shift_sentence(x, np.zeros((4, 4)), 1, 0, "zero")
     'The pattern is shifted 1 pixel right: 1 of 16 input cells changed. The shift pushes 1 ink cell off the grid (zero fill), so the shifted pattern has less ink.'
     """
-    if dx == 0 and dy == 0:
-        return "The pattern is not shifted: every map below is the original's."
-    text = (
-        f"The pattern is shifted {describe_shift(dx, dy, mode)}: "
-        f"{changed_cells(original, shifted)} of {np.size(original)} input cells changed."
-    )
-    lost = int(np.count_nonzero(original)) - int(np.count_nonzero(shifted))
-    if mode == "zero" and lost > 0:
-        text += (
-            f" The shift pushes {lost} ink cell{'s' if lost != 1 else ''} off the grid "
-            "(zero fill), so the shifted pattern has less ink."
-        )
-    return text
+    change = _input_change(original, np.asarray(shifted)[None])
+    return _shift_text(change.changed[0], change.cells, change.lost[0], dx, dy, mode)
+
+
+def _error_text(name: str, error: str) -> str:
+    return f"{name}: the pipeline cannot run on this input: {error}"
+
+
+def _pipeline_text(f: Facts) -> str:
+    reads = f"{f.title}: the next layer ({f.next_label}) reads the {f.feed_label} map ({f.feed_shape})"
+    if f.no_signal_feed:
+        return reads + ", which is all zero: no signal reaches the next layer."
+    text = reads + f": {_change(f.feed_changed, f.feed_cells)}. "
+    if f.no_signal_out:
+        return text + f"Its output ({f.out_shape}) is all zero: no signal reaches it."
+    return text + f"Its output ({f.out_shape}) is {_change(f.out_changed, f.out_cells)}."
 
 
 def pipeline_sentence(run: PipelineRun) -> str:
     """What the next layer reads, whether it changed, and whether its output did."""
     if not run.ok:
-        return f"{run.name}: the pipeline cannot run on this input: {run.error}"
-    f = facts(run)
-    nxt = f.feed + 1
-    reads = (
-        f"{run.name}: the next layer ({run.labels[nxt]}) reads the {run.labels[f.feed]} map "
-        f"({shape_text(run.original[f.feed])})"
-    )
-    if _zero(run.original[f.feed], run.shifted[f.feed]):
-        return reads + ", which is all zero: no signal reaches the next layer."
-    text = reads + f": {_change(f.feed_changed, f.feed_cells)}. "
-    if f.no_signal_out:
-        return text + f"Its output ({shape_text(run.original[nxt])}) is all zero: no signal reaches it."
-    return text + f"Its output ({shape_text(run.original[nxt])}) is {_change(f.out_changed, f.out_cells)}."
+        return _error_text(run.name, run.error)
+    return _pipeline_text(facts(run))
 
 
 def _indices(kind: str, idx: tuple[int, ...]) -> str:
@@ -224,26 +330,33 @@ def _step(step: tuple[int, int]) -> str:
     return f"{sy} rows" if sy > 1 else f"{sx} columns"
 
 
+# The global values repeat across the shifts of a payload (a binary pattern's global max
+# takes a few values), so each is formatted once. format_value reads its argument as a
+# float, so values equal as keys (1 and 1.0, 0.0 and -0.0) have the same text.
+_value_text = functools.lru_cache(maxsize=4096)(format_value)
+
+
 def _global_part(f: Facts) -> str:
     if f.no_signal_global:
         return f"no signal reaches it with {f.title} (every map before it is 0)"
-    before, after = format_value(f.global_before), format_value(f.global_after)
+    before, after = _value_text(f.global_before), _value_text(f.global_after)
     if f.global_changed:
         return f"{before} → {after} with {f.title} (changed)"
     return f"{before} → {after} with {f.title} (unchanged)"
 
 
-def global_sentence(runs: Mapping[str, PipelineRun]) -> str | None:
-    """The global outputs, before and after the shift, for every pipeline that ran."""
-    ok = [r for r in runs.values() if r.ok]
+def _global_text(ok: Sequence[Facts]) -> str | None:
     if not ok:
         return None
-    return f"The {ok[0].labels[-1]} is " + "; ".join(_global_part(facts(r)) for r in ok) + "."
+    return f"The {ok[0].global_label} is " + "; ".join(_global_part(f) for f in ok) + "."
 
 
-def verdict_sentences(runs: Mapping[str, PipelineRun], dx: int, dy: int, mode: str) -> list[str]:
-    """What the numbers mean, said only when the facts above show it."""
-    ok = [facts(r) for r in runs.values() if r.ok]
+def global_sentence(runs: Mapping[str, PipelineRun]) -> str | None:
+    """The global outputs, before and after the shift, for every pipeline that ran."""
+    return _global_text([facts(r) for r in runs.values() if r.ok])
+
+
+def _verdicts(ok: Sequence[Facts], dx: int, dy: int, mode: str) -> list[str]:
     if len(ok) < 2 or (dx == 0 and dy == 0):
         return []
     out = []
@@ -278,22 +391,14 @@ def verdict_sentences(runs: Mapping[str, PipelineRun], dx: int, dy: int, mode: s
     return out
 
 
-def aps_sentence(run: PipelineRun) -> str | None:
-    """APS in plain words, with the sub-grid it kept for the original and for the shifted input."""
-    if not run.ok:
-        return None
-    index = next(
-        (i for i, layer in enumerate(run.layers) if isinstance(layer, Pool) and layer.kind == "aps"),
-        None,
-    )
-    if index is None:
-        return None
-    layer = run.layers[index]
-    feed = np.stack([run.original[index - 1], run.shifted[index - 1]])
-    picks, ties = aps_choice(feed, layer.size, layer.stride)
-    _, sw = (layer.stride, layer.stride) if isinstance(layer.stride, int) else layer.stride
-    (r0, c0), (r1, c1) = (divmod(int(p), sw) for p in picks.tolist())
-    if bool(ties.any()):
+def verdict_sentences(runs: Mapping[str, PipelineRun], dx: int, dy: int, mode: str) -> list[str]:
+    """What the numbers mean, said only when the facts above show it."""
+    return _verdicts([facts(r) for r in runs.values() if r.ok], dx, dy, mode)
+
+
+def _aps_text(pick: ApsPick) -> str:
+    (r0, c0), (r1, c1) = pick.original, pick.shifted
+    if pick.tie:
         return (
             "APS keeps the sub-grid with the most energy; here sub-grids tie (binary patterns "
             "often do), so it took the first in row-major order — "
@@ -306,26 +411,108 @@ def aps_sentence(run: PipelineRun) -> str | None:
     )
 
 
-def explain(runs: Mapping[str, PipelineRun], dx: int, dy: int, mode: str) -> list[str]:
-    """Every sentence for a comparison, in the order the page shows them."""
-    token = _FACTS_MEMO.set({})
-    try:
-        return _explain(runs, dx, dy, mode)
-    finally:
-        _FACTS_MEMO.reset(token)
+def aps_sentence(run: PipelineRun) -> str | None:
+    """APS in plain words, with the sub-grid it kept for the original and for the shifted input."""
+    picks = aps_picks(_stacked(run))
+    return None if picks is None else _aps_text(picks[0])
 
 
-def _explain(runs: Mapping[str, PipelineRun], dx: int, dy: int, mode: str) -> list[str]:
-    first = next((r for r in runs.values() if r.ok), None)
+class _Said(NamedTuple):
+    """One pipeline's material for every shift of an explain_shifts call."""
+
+    name: str
+    error: str | None
+    facts: list[Facts]  # one per shift; empty when the pipeline cannot run
+    unread: list[str]  # the same for every shift: it depends only on shapes
+    aps: list[ApsPick] | None  # one per shift; None without APS
+
+
+def _said(run: PipelineRun) -> _Said:
+    if not run.ok:
+        return _Said(run.name, run.error, [], [], None)
+    return _Said(run.name, None, stacked_facts(run), unread_sentences(run), aps_picks(run))
+
+
+def _lines(
+    k: int, dx: int, dy: int, mode: str, change: _InputChange | None, said: Sequence[_Said]
+) -> list[str]:
+    """Every sentence for shift ``k`` of a call, in the order the page shows them."""
     out = []
-    if first is not None:
-        out.append(shift_sentence(first.original[0], first.shifted[0], dx, dy, mode))
-    out += [pipeline_sentence(r) for r in runs.values()]
-    for run in runs.values():
-        out += unread_sentences(run)
-    line = global_sentence(runs)
+    if change is not None:
+        out.append(_shift_text(change.changed[k], change.cells, change.lost[k], dx, dy, mode))
+    out += [_error_text(p.name, p.error) if p.error is not None else _pipeline_text(p.facts[k]) for p in said]
+    for p in said:
+        out += p.unread
+    ok = [p.facts[k] for p in said if p.error is None]
+    line = _global_text(ok)
     if line:
         out.append(line)
-    out += verdict_sentences(runs, dx, dy, mode)
-    out += [s for s in (aps_sentence(r) for r in runs.values()) if s]
+    out += _verdicts(ok, dx, dy, mode)
+    out += [_aps_text(p.aps[k]) for p in said if p.aps is not None]
     return out
+
+
+def explain_shifts(
+    runs: Mapping[str, PipelineRun], shifts: np.ndarray | Sequence[Sequence[int]], mode: str
+) -> list[list[str]]:
+    """Every sentence for each of S shifts at once, as :func:`explain` says each one.
+
+    Parameters
+    ----------
+    runs : mapping of name -> PipelineRun
+        Stacked runs: ``shifted[i]`` holds the S shifted maps of stage ``i``, shape
+        ``(S, *original[i].shape)``, in the order of ``shifts``. A run with ``error`` set
+        has no maps.
+    shifts : array_like of int, shape (S, 2)
+        The ``(dy, dx)`` of each shifted map.
+    mode : {"zero", "wrap"}
+        The edge mode the maps were shifted with.
+
+    Returns
+    -------
+    list of list of str
+        The sentences of each shift, in the order of ``shifts``.
+
+    Notes
+    -----
+    The counts, zero flags, global values and APS picks are measured once per pipeline
+    over the whole stack; the unread rows and columns once per pipeline (they depend only
+    on shapes). Only the writing of the sentences is per shift.
+
+    Examples
+    --------
+    >>> from poolviz.core.ops import shift
+    >>> from poolviz.core.patterns import make_preset
+    >>> from poolviz.core.pipeline import LayerSettings, run_pipeline
+    >>> from poolviz.lessons.pipelines import selected
+    >>> x = make_preset("book")
+    >>> layers = selected(LayerSettings(((1.0,),)), ("pool", "nopool"))
+    >>> shifts = [(0, 1), (0, 2)]
+    >>> stack = np.stack([x] + [shift(x, dy, dx) for dy, dx in shifts])
+    >>> runs = {}
+    >>> for name, pipeline in layers.items():
+    ...     stages = run_pipeline(pipeline, stack)
+    ...     runs[name] = PipelineRun(name, tuple(s.label for s in stages),
+    ...                              tuple(s.maps[0] for s in stages),
+    ...                              tuple(s.maps[1:] for s in stages),
+    ...                              layers=tuple(s.layer for s in stages))
+    >>> said = explain_shifts(runs, shifts, "zero")
+    >>> print(said[1][1])
+    max-pool: the next layer (conv 2×2 /2) reads the max-pool 2×2 /2 map (4×4): 8 of 16 cells changed. Its output (2×2) is 4 of 4 cells changed.
+    >>> from poolviz.lessons.comparison import compare
+    >>> said[1] == explain(compare(x, layers, dx=2), 2, 0, "zero")
+    True
+    """
+    shifts = np.asarray(shifts, dtype=np.int64).reshape(-1, 2).tolist()
+    if not shifts:
+        return []
+    said = [_said(run) for run in runs.values()]
+    first = next((r for r in runs.values() if r.ok), None)
+    change = None if first is None else _input_change(first.original[0], first.shifted[0])
+    return [_lines(k, dx, dy, mode, change, said) for k, (dy, dx) in enumerate(shifts)]
+
+
+def explain(runs: Mapping[str, PipelineRun], dx: int, dy: int, mode: str) -> list[str]:
+    """Every sentence for a comparison, in the order the page shows them."""
+    stacked = {name: _stacked(run) for name, run in runs.items()}
+    return explain_shifts(stacked, [(dy, dx)], mode)[0]

@@ -12,6 +12,13 @@ map that the shift leaves unchanged is one entry, not hundreds), every distinct 
 mask once (``masks``, packed bits in base64), every distinct sentence once (``texts``);
 stages refer to them by index. See :data:`PAYLOAD_KEYS` and :func:`explorer_data`.
 
+The build runs on every paint stroke, so it works per stack, not per map: the sentences
+come from one call per mode (:func:`~poolviz.lessons.sentences.explain_shifts`), the banks
+take a stack of maps at a time, and the fit sizes a payload without encoding its maps.
+The module is one piece (about 560 lines) on purpose: the payload's format, its banks,
+its exact size (counted by the banks as they fill) and the page that embeds it change
+together.
+
 Examples
 --------
 >>> from poolviz.core.patterns import make_preset
@@ -81,7 +88,8 @@ PAYLOAD_KEYS = (
 # A stage: {"label", "shape": [h, w] or [] after a global pool, "original": map index,
 #           "shifted": {mode: [map index per shift]}, "changed": {mode: [mask index per shift]}}
 
-Sentences = Callable[[Mapping[str, Any], int, int, str], list[str]]
+# sentences(runs, shifts, mode) -> each shift's sentences; see explorer_data.
+Sentences = Callable[[Mapping[str, Any], np.ndarray, str], list[list[str]]]
 
 
 class _Bank:
@@ -97,6 +105,22 @@ class _Bank:
             index = self._index[key] = len(self.items)
             self.items.append(make())
         return index
+
+    def add_many(self, keys: Sequence, make: Callable[[list[int]], list]) -> list[int]:
+        """Indices of ``keys``, as ``add`` would give them one by one; ``make(positions)``
+        makes the new items at once, from the positions in ``keys`` where each first
+        appears (one vectorized call for a stack of maps, not one per map)."""
+        index, ids, new = self._index, [], []
+        start = len(self.items)
+        for p, key in enumerate(keys):
+            i = index.get(key)
+            if i is None:
+                i = index[key] = start + len(new)
+                new.append(p)
+            ids.append(i)
+        if new:
+            self.items.extend(make(new))
+        return ids
 
 
 def _check_args(x, mode, radius) -> tuple[np.ndarray, tuple[str, ...], int]:
@@ -131,26 +155,62 @@ def shift_index(dx: int, dy: int, radius: int) -> int:
     return (dy + radius) * (2 * radius + 1) + (dx + radius)
 
 
-def _flat(a: np.ndarray) -> list:
-    # Integral maps ship as ints ("1", not "1.0"); +0.0 turns -0.0 into 0.
-    flat = np.round(a.ravel(), DECIMALS) + 0.0
-    if np.all(flat == np.rint(flat)) and np.all(np.abs(flat) < 2**53):
-        return flat.astype(np.int64).tolist()
-    return flat.tolist()
+# 10, 100, ..., 1e15: an integral cell is below 2**53 < 1e16, so at most 16 digits.
+_POWERS_OF_TEN = 10 ** np.arange(1, 16, dtype=np.int64)
 
 
-def _mask_text(mask: np.ndarray) -> str:
-    return base64.b64encode(np.packbits(mask.ravel()).tobytes()).decode("ascii")
+def _shipped(stack: np.ndarray) -> tuple[list[list], int]:
+    """Every map of ``stack`` (S maps) flat, as the payload ships it, in one pass; and
+    the length of their JSON texts, summed (what :func:`_payload_size` adds up).
+
+    Values are rounded to :data:`DECIMALS` (+0.0 turns -0.0 into 0); a map whose values
+    are all integral ships as ints ("1", not "1.0").
+
+    >>> _shipped(np.array([[[1.0, -20.0]], [[0.5, -0.0]]]))  # "[1,-20]" and "[0.5,0.0]"
+    ([[1, -20], [0.5, 0.0]], 16)
+    """
+    rows = np.round(stack.reshape(len(stack), -1), DECIMALS) + 0.0
+    integral = np.all(rows == np.rint(rows), axis=1) & np.all(np.abs(rows) < 2**53, axis=1)
+    ints = rows[integral].astype(np.int64)
+    # An int's text is its digits and sign; a list's adds "[", "]" and the commas. One
+    # comparison per power of ten up to the largest value (maps are mostly 1 digit).
+    magnitude = np.abs(ints)
+    top = int(magnitude.max(initial=0))
+    digits = magnitude.size + sum(
+        int(np.count_nonzero(magnitude >= p)) for p in _POWERS_OF_TEN.tolist() if p <= top
+    )
+    size = digits + int(np.count_nonzero(ints < 0)) + len(ints) * (rows.shape[1] + 1)
+    if len(ints) == len(rows):  # the usual case: every map integral
+        return ints.tolist(), size
+    floats = rows[~integral].tolist()
+    size += sum(len(json.dumps(row, separators=(",", ":"))) for row in floats)
+    whole, part = iter(ints.tolist()), iter(floats)
+    return [next(whole) if i else next(part) for i in integral.tolist()], size
 
 
 def decode_mask(text: str, cells: int) -> np.ndarray:
     """Unpack a mask of the ``masks`` bank back to a flat bool array of ``cells`` cells.
 
-    >>> decode_mask(_mask_text(np.array([True, False, True])), 3).tolist()
+    >>> text = base64.b64encode(np.packbits([True, False, True]).tobytes()).decode("ascii")
+    >>> decode_mask(text, 3).tolist()
     [True, False, True]
     """
     bits = np.unpackbits(np.frombuffer(base64.b64decode(text), dtype=np.uint8))
     return bits[:cells].astype(bool)
+
+
+def _row_bytes(stack: np.ndarray) -> list[bytes]:
+    """Each map's bytes (what ``m.tobytes()`` gives for each ``m`` in ``stack``), cut
+    from one copy of the stack: thousands of maps per payload.
+
+    >>> _row_bytes(np.arange(4, dtype=np.uint8).reshape(2, 2))
+    [b'\\x00\\x01', b'\\x02\\x03']
+    """
+    data = np.ascontiguousarray(stack).tobytes()
+    if not data:  # no maps, or maps of no cells
+        return [b""] * len(stack)
+    step = len(data) // len(stack)
+    return [data[i : i + step] for i in range(0, len(data), step)]
 
 
 class _Encoder:
@@ -160,16 +220,26 @@ class _Encoder:
     def __init__(self) -> None:
         self.maps = _Bank()
         self.masks = _Bank()
+        self.maps_json_len = 0  # the maps bank's items' JSON texts, summed (_payload_size)
 
     def map_ids(self, stack: np.ndarray) -> list[int]:
         rounded = np.round(stack, DECIMALS) + 0.0
-        return [self.maps.add((m.shape, m.tobytes()), lambda m=m: _flat(m)) for m in rounded]
+        shape = rounded.shape[1:]
 
-    def mask_ids(self, stack: np.ndarray) -> list[int]:
-        return [
-            self.masks.add((m.shape, np.packbits(m.ravel()).tobytes()), lambda m=m: _mask_text(m))
-            for m in stack
-        ]
+        def make(new: list[int]) -> list[list]:
+            items, size = _shipped(rounded[new])
+            self.maps_json_len += size
+            return items
+
+        return self.maps.add_many([(shape, b) for b in _row_bytes(rounded)], make)
+
+    def mask_ids(self, masks: np.ndarray) -> list[int]:
+        """Ids of a stack of bool masks (S masks), packed in one call."""
+        packed = np.packbits(masks.reshape(len(masks), -1), axis=1)
+        keys = [(masks.shape[1:], b) for b in _row_bytes(packed)]
+        return self.masks.add_many(
+            keys, lambda new: [base64.b64encode(keys[p][1]).decode("ascii") for p in new]
+        )
 
     def stage(self, label: str, maps: Mapping[str, np.ndarray], original: np.ndarray) -> dict:
         """One stage: ``maps[mode]`` stacks the shifted maps, shape ``(S, *original.shape)``."""
@@ -197,9 +267,9 @@ def _run_stacked(pipelines, stacked):
     return out
 
 
-def _runs_for(results, pipelines, index: int, lead: int):
-    """PipelineRun objects for one shift: stack row 0 is the original, ``lead + index``
-    that shift (``lead`` rows before this mode's block)."""
+def _stacked_runs(results, pipelines, rows: slice):
+    """Stacked PipelineRun objects for one mode's block of shifts: ``original`` is stack
+    row 0, ``shifted[i]`` stage ``i``'s maps at ``rows`` (views, not copies)."""
     from poolviz.lessons.comparison import PipelineRun  # noqa: PLC0415 — see below
 
     # render sits above lessons, so this import is allowed; it is local only because the
@@ -215,7 +285,7 @@ def _runs_for(results, pipelines, index: int, lead: int):
             name,
             tuple(s.label for s in stages),
             tuple(s.maps[0] for s in stages),
-            tuple(s.maps[lead + index] for s in stages),
+            tuple(s.maps[rows] for s in stages),
             layers=tuple(s.layer for s in stages),
         )
     return runs
@@ -242,9 +312,12 @@ def explorer_data(
     radius : int, 0 <= radius <= MAX_RADIUS
         Shifts ``dx`` and ``dy`` each cover ``-radius .. radius``.
     sentences : callable, optional
-        ``sentences(runs, dx, dy, mode) -> list[str]`` with ``runs`` a mapping of pipeline
-        name -> :class:`~poolviz.lessons.comparison.PipelineRun` for that shift (what
-        :func:`~poolviz.lessons.narrative.explain_comparison` takes). ``None``: no sentences.
+        ``sentences(runs, shifts, mode) -> list[list[str]]``, called once per mode (what
+        :func:`~poolviz.lessons.sentences.explain_shifts` is): ``runs`` maps each pipeline
+        name to a :class:`~poolviz.lessons.comparison.PipelineRun` whose ``shifted[i]``
+        stacks stage ``i``'s maps for every shift, shape ``(S, *original[i].shape)``;
+        ``shifts`` is the ``(S, 2)`` array of ``(dy, dx)`` (``data["shifts"]``). It returns
+        each shift's sentences in that order. ``None``: no sentences.
     show_values : bool
         Whether the component prints the numbers in the cells.
 
@@ -285,6 +358,12 @@ def explorer_data(
     ...
     poolviz.core.checks.PoolvizError: `radius` must be from 0 to 8; got 9
     """
+    return _explorer_data(x, pipelines, mode, radius, sentences, show_values)[0]
+
+
+def _explorer_data(x, pipelines, mode, radius, sentences, show_values) -> tuple[dict, int]:
+    """:func:`explorer_data`, and the length of its ``maps`` bank's JSON text (which
+    :func:`_payload_size` needs, and which costs nothing more while the bank fills)."""
     # -- checks
     x, modes, radius = _check_args(x, mode, radius)
     if sentences is not None and not callable(sentences):
@@ -321,13 +400,18 @@ def explorer_data(
     if sentences is not None:
         said = {}
         for i, m in enumerate(modes):
-            said[m] = []
-            for k, (dy, dx) in enumerate(shifts.tolist()):
-                lines = sentences(_runs_for(results, pipelines, k, 1 + i * n), dx, dy, m)
-                said[m].append([texts.add(t, lambda t=t: str(t)) for t in lines])
+            # One call per mode on the whole block: the sentences are measured vectorized.
+            runs = _stacked_runs(results, pipelines, slice(1 + i * n, 1 + (i + 1) * n))
+            per_shift = sentences(runs, shifts, m)
+            if len(per_shift) != n:
+                raise PoolvizError(
+                    f"`sentences` must return one list per shift ({n}); got {len(per_shift)}"
+                )
+            said[m] = [texts.add_many(lines, lambda new, t=lines: [str(t[p]) for p in new])
+                      for lines in per_shift]
 
     lo, hi = _nice(lo), _nice(hi)
-    return {
+    data = {
         "version": PAYLOAD_VERSION,
         "height": int(x.shape[0]),
         "width": int(x.shape[1]),
@@ -343,6 +427,7 @@ def explorer_data(
         "texts": texts.items,
         "sentences": said,
     }
+    return data, enc.maps_json_len
 
 
 def _nice(v: float) -> int | float:
@@ -363,6 +448,22 @@ def payload_json(data: dict) -> str:
 def payload_bytes(data: dict) -> int:
     """Bytes of :func:`payload_json` as UTF-8: what one view ships."""
     return len(payload_json(data).encode("utf-8"))
+
+
+def _payload_size(data: dict, maps_json_len: int) -> int:
+    """:func:`payload_bytes` of ``data``, exactly, without encoding the ``maps`` bank.
+
+    The bank is most of the text (hundreds of thousands of numbers), and its length is
+    known from building it (``maps_json_len``, the items' texts summed); its text is ASCII
+    with no ``<``, so it adds its length plus the commas between items to the rest.
+
+    >>> data, n = _explorer_data(np.eye(4) * 0.5, {}, "wrap", 1, None, True)
+    >>> _payload_size(data, n) == payload_bytes(data)
+    True
+    """
+    items = len(data["maps"])
+    rest = payload_bytes({**data, "maps": []})  # "[]" stands where the bank's text goes
+    return rest + maps_json_len + max(items - 1, 0)
 
 
 def fit_explorer_data(
@@ -391,27 +492,28 @@ def fit_explorer_data(
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
         raise PoolvizError(f"`max_bytes` must be a positive integer; got {max_bytes!r}")
 
-    def build(r: int, said: Sentences | None = sentences) -> dict:
-        return explorer_data(x, pipelines, modes, r, said, show_values)
+    def build(r: int, said: Sentences | None = sentences) -> tuple[dict, int]:
+        data, maps_json_len = _explorer_data(x, pipelines, modes, r, said, show_values)
+        return data, _payload_size(data, maps_json_len)
 
     # Bytes per shift grow with the radius (far shifts make more maps distinct), so the
     # guess from a probe at radius 2 gets a 25 % margin, then is checked by measuring. The
-    # probe skips the sentences (most of the build time, a few % of the bytes).
+    # probe skips the sentences (a few % of the bytes).
     probe_radius = min(wanted, 2)
-    probe = build(probe_radius, None)
-    per_shift = payload_bytes(probe) / (2 * probe_radius + 1) ** 2 * GROWTH_MARGIN
+    _, probe_bytes = build(probe_radius, None)
+    per_shift = probe_bytes / (2 * probe_radius + 1) ** 2 * GROWTH_MARGIN
     radius = wanted
     while radius > probe_radius and per_shift * (2 * radius + 1) ** 2 > max_bytes:
         radius -= 1
     while radius > probe_radius:
-        data = build(radius)
-        if payload_bytes(data) <= max_bytes:
+        data, size = build(radius)
+        if size <= max_bytes:
             return data
         radius -= 1
-    probe = build(radius)
-    while radius > 0 and payload_bytes(probe) > max_bytes:
+    probe, size = build(radius)
+    while radius > 0 and size > max_bytes:
         radius -= 1
-        probe = build(radius)
+        probe, size = build(radius)
     return probe
 
 

@@ -234,7 +234,7 @@ def build_explorer_payload(
         pipelines.selected(LayerSettings.of(settings), tuple(names)),
         tuple(modes),
         wanted,
-        sentences.explain,
+        sentences.explain_shifts,
         show_values,
     )
 
