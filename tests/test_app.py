@@ -275,7 +275,8 @@ def test_a_failing_core_function_shows_a_panel_error_and_keeps_the_rest(monkeypa
         raise RuntimeError("injected fault")
 
     monkeypatch.setattr(poolviz.lessons.comparison, "compare", broken)
-    at = run_app({"dx": "3"})
+    # The cost tables' panel runs the comparison (the maps come from the explorer payload).
+    at = run_app({"dx": "3"}, opened=["open_costs"])
     assert not at.exception
     assert any("could not be drawn" in e.value for e in at.error)
     assert at.session_state.dx == 3

@@ -23,6 +23,11 @@ from ui.callbacks import (
 from ui.session import ss
 
 
+def _row():
+    """Widgets side by side: one horizontal block, not a block of columns (each block is
+    an element the server sends on every run of the page)."""
+    return st.container(horizontal=True, vertical_alignment="bottom", wrap=False)
+
 def sidebar() -> None:
     with st.sidebar:
         st.header("Pattern")
@@ -35,7 +40,7 @@ def sidebar() -> None:
             placeholder="Choose a preset…",
             on_change=on_preset,
         )
-        c1, c2 = st.columns(2)
+        c1 = c2 = _row()
         ss.rows_widget, ss.cols_widget = ss.rows, ss.cols
         c1.number_input(
             "Rows", limits.MIN_GRID, limits.PAGE_MAX_GRID, key="rows_widget", on_change=on_grid_size
@@ -47,9 +52,9 @@ def sidebar() -> None:
             key="cols_widget",
             on_change=on_grid_size,
         )
-        c1, c2, c3 = st.columns(3)
-        c1.button("Clear", on_click=on_clear, width="stretch")
-        c2.button("Invert", on_click=on_invert, width="stretch")
+        c1 = c2 = c3 = _row()
+        c1.button("Clear", on_click=on_clear, width="content")
+        c2.button("Invert", on_click=on_invert, width="content")
         c3.number_input("Seed", 0, 2**31 - 1, key="seed", help="for the random presets")
         st.file_uploader(
             "Upload an image",
@@ -70,7 +75,7 @@ def sidebar() -> None:
             st.error(ss.messages["pattern"])
 
         st.header("Filter (first conv)")
-        c1, c2 = st.columns(2)
+        c1 = c2 = _row()
         ss.k_rows_widget, ss.k_cols_widget = ss.k_rows, ss.k_cols
         c1.number_input(
             "Kernel rows", 1, limits.PAGE_MAX_KERNEL, key="k_rows_widget", on_change=on_kernel_size
@@ -116,14 +121,14 @@ def sidebar() -> None:
         )
         if ss.messages.get("kernel"):
             st.error(ss.messages["kernel"])
-        c1, c2 = st.columns(2)
+        c1 = c2 = _row()
         c1.number_input("Conv stride", 1, limits.MAX_STRIDE, key="conv_stride")
         c2.number_input("Conv padding", 0, limits.MAX_PADDING, key="conv_padding")
         st.checkbox("ReLU after the conv", key="relu")
 
         st.header("Pooling and the next layer")
         st.selectbox("Pooling kind", list(POOL_TITLES), key="pool", format_func=POOL_TITLES.get)
-        c1, c2 = st.columns(2)
+        c1 = c2 = _row()
         c1.number_input(
             "Pool size",
             1,
@@ -145,7 +150,7 @@ def sidebar() -> None:
             "The next-layer stride and padding apply to the pooling and strided-conv "
             "pipelines; no pooling keeps stride 1, which is what defines it."
         )
-        c1, c2 = st.columns(2)
+        c1 = c2 = _row()
         c1.number_input(
             "Next-layer stride",
             1,
