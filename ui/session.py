@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import threading
 import time
@@ -115,6 +116,33 @@ def collect_ended_sessions(now: float | None = None) -> bool:
             return False
         _last_gc[0] = now
     gc.collect()
+    release_free_memory()
+    return True
+
+
+def _malloc_trim():
+    try:  # glibc: hands the free pages of every malloc arena back to the OS
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # another libc (musl, macOS): nothing to call
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def release_free_memory() -> bool:
+    """Return the allocator's free memory to the OS; True if there was a way to.
+
+    Each script run is a new thread, and glibc gives threads their own malloc arenas; what
+    ended sessions freed stays mapped in them (the server's RSS stayed 70 % above its start
+    after a class had left), so the collection above is followed by ``malloc_trim(0)``.
+
+    >>> release_free_memory() in (True, False)
+    True
+    """
+    if _TRIM is None:
+        return False
+    _TRIM(0)
     return True
 
 

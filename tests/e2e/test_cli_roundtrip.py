@@ -10,7 +10,7 @@ import pytest
 
 from poolviz.view.downloads import EXPORTS
 
-from .helpers import open_app
+from .helpers import open_app, open_panel
 
 ROOT = Path(__file__).resolve().parents[2]
 LINKS = ["", "dx=2&pool=avg", "dy=-1&mode=wrap&relu=1&k=1,0,-1_2,0,-2_1,0,-1"]
@@ -25,6 +25,7 @@ def page_download(page, key: str) -> bytes:
 @pytest.mark.parametrize("query", LINKS)
 def test_cli_export_is_byte_identical_to_the_page_downloads(page, app_url, query):
     open_app(page, app_url + ("?" + query if query else ""))
+    open_panel(page, "open_downloads")
     # Every button the page offers: the 1920×1080 slide PNG too, byte for byte.
     for fmt in EXPORTS:
         cli = subprocess.run(
