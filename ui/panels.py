@@ -20,10 +20,14 @@ _PRESENT_CSS = _CSS.with_name("present.css")
 def page_style(present: bool = False) -> None:
     """The page's own CSS (files in ui/assets; static, never user text), and presentation
     mode's on top of it."""
-    css = _CSS.read_text(encoding="utf-8")
-    if present:
-        css += _PRESENT_CSS.read_text(encoding="utf-8")
+    css = _css(_CSS) + (_css(_PRESENT_CSS) if present else "")
     st.html(f"<style>{css}</style>")
+
+
+@functools.lru_cache(maxsize=4)
+def _css(path: Path) -> str:
+    # Read once per process, not on every full rerun: the files ship with the app.
+    return path.read_text(encoding="utf-8")
 
 
 def lazy_expander(label: str, key: str):
