@@ -238,3 +238,22 @@ def test_the_closed_panels_draw_nothing_and_open_ones_draw_the_views_numbers():
     ]
     code = next(c.value for c in at.code if "import torch" in c.value)
     assert "2 right" in code
+
+
+def test_a_session_keeps_its_own_payloads_when_the_shared_cache_has_moved_on(monkeypatch):
+    import ui.explorer
+
+    at = run_app()
+    explorer.paint(at, [(0, 0, 1)], seq=1)
+    before = explorer.data(at)["payload"]
+    clear_shared_caches()  # a class's other views pushed this one out of the process cache
+    built = []
+    real = ui.explorer.explorer_view
+    monkeypatch.setattr(
+        ui.explorer, "explorer_view", lambda *a, **k: built.append(a) or real(*a, **k)
+    )
+    explorer.move(at, 2, 0)
+    assert not at.exception and built == []  # the released shift rebuilt nothing
+    assert explorer.data(at)["payload"] == before
+    explorer.paint(at, [(0, 1, 1)], seq=2)  # a new pattern is built once
+    assert len(built) == 1 and explorer.data(at)["payload"] != before
