@@ -134,8 +134,9 @@ def release_free_memory() -> bool:
     """Return the allocator's free memory to the OS; True if there was a way to.
 
     Each script run is a new thread, and glibc gives threads their own malloc arenas; what
-    ended sessions freed stays mapped in them (the server's RSS stayed 70 % above its start
-    after a class had left), so the collection above is followed by ``malloc_trim(0)``.
+    ended sessions freed can stay mapped in them, so the collection above is followed by
+    ``malloc_trim(0)``. (Measured with ``benchmarks/load.py --realistic``: RSS still ends
+    about 40 % above the start; the rest is not the allocator's free pages.)
 
     >>> release_free_memory() in (True, False)
     True
