@@ -111,6 +111,10 @@ def wait_for_outlines(page, container: str, want: dict, mark=FEEDS, timeout_s=15
 
 def test_receptive_fields_link_every_stage(page, app_url):
     open_app(page, app_url + "?tab=windows")
+    # The first run can end before the browser has reported the open tab (the Explore
+    # tab's maps then satisfy open_app); the tab's own run draws the receptive field.
+    page.locator(".st-key-receptive_0 .js-plotly-plot").wait_for()
+    wait_for_app_run(page)
     assert page.locator(".st-key-receptive_0 .js-plotly-plot").count() == 1
     assert outlines(page, RECEPTIVE, FEEDS) == {}, "nothing selected yet"
     labels = [s.label for s in run_pipeline(PIPELINE, BOOK)]
