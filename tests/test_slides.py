@@ -22,7 +22,7 @@ from poolviz.core.checks import PoolvizError
 from poolviz.core.invariance import changed_mask
 from poolviz.core.patterns import make_preset
 from poolviz.lessons.comparison import PipelineRun
-from poolviz.render import png, slides, svg
+from poolviz.render import asset_text, png, slides, svg
 from poolviz.render.scene import INK_DARK, INK_LIGHT, Scale, contrast
 from poolviz.view import downloads
 from poolviz.view import state as view_state
@@ -359,7 +359,7 @@ def offline_config(page: str) -> dict:
 def test_the_html_export_is_self_contained_with_every_shift(view):
     page = downloads.download(view, "html").decode("utf-8")
     assert page.startswith("<!doctype html>")
-    js, css = downloads._assets()
+    js, css = asset_text("explorer.js"), asset_text("explorer.css")
     assert js in page and css in page  # the page's own component, inlined
     assert _ATTR_URL.findall(page) == []  # no src=, href=, ...: nothing to load
     assert not re.search(r"<(?:link|iframe|img|object|embed)\b", page, re.I)

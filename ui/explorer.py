@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import streamlit as st
 
 from poolviz.core.ops import SHIFT_MODES
 from poolviz.lessons.pipelines import DEFAULT_PAIR
+from poolviz.render import asset_text
 from poolviz.render import explorer as render_explorer
 from poolviz.view import downloads
 from poolviz.view.explorer_events import ExplorerEvent, validate_event
@@ -39,7 +39,6 @@ __all__ = [
 ]
 
 COMPONENT_NAME = "poolviz_explorer"
-_ASSETS = Path(render_explorer.__file__).with_name("assets")
 _HTML = "<noscript>The maps need JavaScript.</noscript>"
 
 
@@ -136,8 +135,8 @@ def _component():
     return st.components.v2.component(
         COMPONENT_NAME,
         html=_HTML,
-        css=(_ASSETS / "explorer.css").read_text(encoding="utf-8"),
-        js=(_ASSETS / "explorer.js").read_text(encoding="utf-8"),
+        css=asset_text("explorer.css"),
+        js=asset_text("explorer.js"),
     )
 
 

@@ -8,12 +8,10 @@ the next or previous lesson step; the request is checked by
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from poolviz.lessons.lesson import STEPS
-from poolviz.render import explorer as render_explorer
+from poolviz.render import asset_text
 from poolviz.view.presenter_events import requested_step
 from ui.lesson import go_to_step
 from ui.panels import safe_callback
@@ -22,14 +20,13 @@ __all__ = ["COMPONENT_NAME", "KEY", "draw_presenter"]
 
 COMPONENT_NAME = "poolviz_presenter"
 KEY = "presenter"
-_JS = Path(render_explorer.__file__).with_name("assets") / "presenter.js"
 
 
 @st.cache_resource(show_spinner=False)
 def _component():
     # Registered once per process (a second registration under one name logs a warning).
     return st.components.v2.component(
-        COMPONENT_NAME, html="<span></span>", js=_JS.read_text(encoding="utf-8")
+        COMPONENT_NAME, html="<span></span>", js=asset_text("presenter.js")
     )
 
 

@@ -8,17 +8,14 @@ this one, so every first paint waited for it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-from poolviz.render import explorer as render_explorer
+from poolviz.render import asset_text
 from poolviz.view import state as view_state
 
 __all__ = ["COMPONENT_NAME", "share_url", "draw_share"]
 
 COMPONENT_NAME = "poolviz_share"
-_ASSETS = Path(render_explorer.__file__).with_name("assets")
 DEFAULT_BASE = "http://localhost:8501"
 
 
@@ -41,8 +38,8 @@ def _component():
     return st.components.v2.component(
         COMPONENT_NAME,
         html="<noscript>Copy this page's address to share the view.</noscript>",
-        css=(_ASSETS / "share.css").read_text(encoding="utf-8"),
-        js=(_ASSETS / "share.js").read_text(encoding="utf-8"),
+        css=asset_text("share.css"),
+        js=asset_text("share.js"),
     )
 
 

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
@@ -33,7 +31,7 @@ from poolviz.core.pipeline import LayerSettings
 from poolviz.core.text import format_value
 from poolviz.lessons import comparison, pipelines, sentences
 from poolviz.lessons.comparison import PipelineRun
-from poolviz.render import explorer, export, png, slides, svg
+from poolviz.render import asset_text, explorer, export, png, slides, svg
 from poolviz.render.slides import INPUT, FigureKey
 from poolviz.view import state as view_state
 from poolviz.view.choices import BLUR_TITLES, MODE_TITLES, POOL_TITLES
@@ -70,7 +68,6 @@ EXPORTS = {
 # three columns); a page offering every export iterates EXPORTS instead.
 # A single map downloads as a picture.
 FIGURE_FORMATS = {fmt: EXPORTS[fmt] for fmt in ("png", "svg")}
-_ASSETS = Path(explorer.__file__).with_name("assets")
 
 
 @dataclass(frozen=True)
@@ -188,15 +185,6 @@ def slide(view: view_state.ViewState, result: ViewResult | None = None) -> slide
     )
 
 
-@lru_cache(maxsize=1)
-def _assets() -> tuple[str, str]:
-    """explorer.js and explorer.css, the files the page's component runs."""
-    return (
-        (_ASSETS / "explorer.js").read_text(encoding="utf-8"),
-        (_ASSETS / "explorer.css").read_text(encoding="utf-8"),
-    )
-
-
 def build_explorer_payload(
     pattern: Sequence[Sequence[float]],
     settings,
@@ -253,7 +241,7 @@ def explorer_payload(view: view_state.ViewState, wanted: int = explorer.MAX_RADI
 
 
 def _offline_page(view: view_state.ViewState) -> str:
-    js, css = _assets()
+    js, css = asset_text("explorer.js"), asset_text("explorer.css")
     return explorer.offline_html(
         explorer_payload(view), js, css, title(view), (view.dx, view.dy, view.mode)
     )
