@@ -101,7 +101,7 @@ def lesson_evidence(view: view_state.ViewState):
     """:func:`poolviz.view.lesson_view.step_evidence` of ``view``, computed once per step,
     pattern, settings, shift and pipelines (it was a fifth of a shift's rerun on the
     lesson path); ``None`` off the path."""
-    return _evidence(dataclasses.replace(compute_key(view), present=False))
+    return _evidence(compute_key(view))
 
 
 def pipelines_for(view: view_state.ViewState) -> dict:
@@ -110,9 +110,10 @@ def pipelines_for(view: view_state.ViewState) -> dict:
 
 
 def compute_key(view: view_state.ViewState) -> view_state.ViewState:
-    """The fields the maps depend on (the tab, sweep axis and display do not)."""
+    """The fields the maps depend on (the tab, sweep axis and display, presentation mode
+    included, do not)."""
     return dataclasses.replace(
-        view, tab="explore", sweep="dx", show_values=True, seed=0, threshold=0.5
+        view, tab="explore", sweep="dx", show_values=True, seed=0, threshold=0.5, present=False
     )
 
 
