@@ -92,10 +92,9 @@ def page_explorer(view) -> ExplorerView:
         view.pattern, view.layer_settings(), tuple(view.pipelines), SHIFT_MODES,
         render_explorer.MAX_RADIUS, view.show_values,
     )
-    held = [pair for pair in st.session_state.get(_HELD, ()) if pair[0] != args]
-    found = next((v for k, v in st.session_state.get(_HELD, ()) if k == args), None)
-    out = found if found is not None else explorer_view(*args)
-    st.session_state[_HELD] = [*held[-(SESSION_VIEWS - 1):], (args, out)]
+    held = dict(st.session_state.get(_HELD, ()))  # insertion order: oldest first
+    out = held.pop(args, None) or explorer_view(*args)
+    st.session_state[_HELD] = [*list(held.items())[-(SESSION_VIEWS - 1):], (args, out)]
     return out
 
 

@@ -28,6 +28,7 @@ def _row():
     an element the server sends on every run of the page)."""
     return st.container(horizontal=True, vertical_alignment="bottom", wrap=False)
 
+
 def sidebar() -> None:
     with st.sidebar:
         st.header("Pattern")
@@ -40,22 +41,22 @@ def sidebar() -> None:
             placeholder="Choose a preset…",
             on_change=on_preset,
         )
-        c1 = c2 = _row()
+        row = _row()
         ss.rows_widget, ss.cols_widget = ss.rows, ss.cols
-        c1.number_input(
+        row.number_input(
             "Rows", limits.MIN_GRID, limits.PAGE_MAX_GRID, key="rows_widget", on_change=on_grid_size
         )
-        c2.number_input(
+        row.number_input(
             "Columns",
             limits.MIN_GRID,
             limits.PAGE_MAX_GRID,
             key="cols_widget",
             on_change=on_grid_size,
         )
-        c1 = c2 = c3 = _row()
-        c1.button("Clear", on_click=on_clear, width="content")
-        c2.button("Invert", on_click=on_invert, width="content")
-        c3.number_input("Seed", 0, 2**31 - 1, key="seed", help="for the random presets")
+        row = _row()
+        row.button("Clear", on_click=on_clear, width="content")
+        row.button("Invert", on_click=on_invert, width="content")
+        row.number_input("Seed", 0, 2**31 - 1, key="seed", help="for the random presets")
         st.file_uploader(
             "Upload an image",
             type=["png", "jpg", "jpeg", "gif", "webp"],
@@ -75,12 +76,12 @@ def sidebar() -> None:
             st.error(ss.messages["pattern"])
 
         st.header("Filter (first conv)")
-        c1 = c2 = _row()
+        row = _row()
         ss.k_rows_widget, ss.k_cols_widget = ss.k_rows, ss.k_cols
-        c1.number_input(
+        row.number_input(
             "Kernel rows", 1, limits.PAGE_MAX_KERNEL, key="k_rows_widget", on_change=on_kernel_size
         )
-        c2.number_input(
+        row.number_input(
             "Kernel columns",
             1,
             limits.PAGE_MAX_KERNEL,
@@ -121,22 +122,22 @@ def sidebar() -> None:
         )
         if ss.messages.get("kernel"):
             st.error(ss.messages["kernel"])
-        c1 = c2 = _row()
-        c1.number_input("Conv stride", 1, limits.MAX_STRIDE, key="conv_stride")
-        c2.number_input("Conv padding", 0, limits.MAX_PADDING, key="conv_padding")
+        row = _row()
+        row.number_input("Conv stride", 1, limits.MAX_STRIDE, key="conv_stride")
+        row.number_input("Conv padding", 0, limits.MAX_PADDING, key="conv_padding")
         st.checkbox("ReLU after the conv", key="relu")
 
         st.header("Pooling and the next layer")
         st.selectbox("Pooling kind", list(POOL_TITLES), key="pool", format_func=POOL_TITLES.get)
-        c1 = c2 = _row()
-        c1.number_input(
+        row = _row()
+        row.number_input(
             "Pool size",
             1,
             limits.MAX_POOL,
             key="pool_size",
             help="BlurPool always max-pools 2×2; this size is for max-, average- and APS pooling",
         )
-        c2.number_input("Pool stride", 1, limits.MAX_POOL, key="pool_stride")
+        row.number_input("Pool stride", 1, limits.MAX_POOL, key="pool_stride")
         st.selectbox(
             "BlurPool's blur filter",
             list(BLUR_TITLES),
@@ -150,15 +151,15 @@ def sidebar() -> None:
             "The next-layer stride and padding apply to the pooling and strided-conv "
             "pipelines; no pooling keeps stride 1, which is what defines it."
         )
-        c1 = c2 = _row()
-        c1.number_input(
+        row = _row()
+        row.number_input(
             "Next-layer stride",
             1,
             limits.MAX_STRIDE,
             key="next_stride",
             help="stride of the 2×2 all-ones conv",
         )
-        c2.number_input("Next-layer padding", 0, limits.MAX_PADDING, key="next_padding")
+        row.number_input("Next-layer padding", 0, limits.MAX_PADDING, key="next_padding")
 
         st.header("Display")
         st.toggle(
