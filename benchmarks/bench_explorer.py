@@ -238,6 +238,18 @@ def summary(label: str, samples: list[float], digits: int = 1) -> str:
     )
 
 
+def key_lines(keys: dict[str, list[float]]) -> str:
+    """The five lines of a :func:`measure_keys` result: key -> frame, the draw, its frame's
+    work, and the floor of a frame with nothing redrawn."""
+    return "\n".join([
+        summary("key -> frame showing the redrawn maps", keys["key"]),
+        summary("the draw call alone (data-draw-ms)", keys["draw"], 2),
+        summary("redraw work: draw call + frame rendering", keys["work"], 2),
+        summary("floor: any moment -> next frame, no redraw", keys["idle"]),
+        summary("  of which that frame's rendering", keys["idle_work"], 2),
+    ])
+
+
 def verdict(label: str, value: float, target: float, unit: str = "ms") -> str:
     """``PASS``/``MISS`` line for one figure against its target (lower is better)."""
     mark = "PASS" if value <= target else "MISS"
@@ -519,11 +531,7 @@ def main() -> int:
         f"{keys_16['sent'][0]} websocket sends while scrubbing, "
         f"{keys_16['others'][0]} other redraws"
     )
-    print(summary("key -> frame showing the redrawn maps", keys_16["key"]))
-    print(summary("the draw call alone (data-draw-ms)", keys_16["draw"], 2))
-    print(summary("redraw work: draw call + frame rendering", keys_16["work"], 2))
-    print(summary("floor: any moment -> next frame, no redraw", keys_16["idle"]))
-    print(summary("  of which that frame's rendering", keys_16["idle_work"], 2))
+    print(key_lines(keys_16))
     print(
         f" reference, same run, same link: the server round trip of a dx key ({args.ref_n} "
         f"presses, +{WARMUP} warm-up)"
@@ -612,11 +620,7 @@ def main() -> int:
         f" shift key -> redrawn maps: {args.n} presses per axis (+{WARMUP} warm-up), "
         f"{keys_32['sent'][0]} websocket sends while scrubbing, {keys_32['others'][0]} other redraws"
     )
-    print(summary("key -> frame showing the redrawn maps", keys_32["key"]))
-    print(summary("the draw call alone (data-draw-ms)", keys_32["draw"], 2))
-    print(summary("redraw work: draw call + frame rendering", keys_32["work"], 2))
-    print(summary("floor: any moment -> next frame, no redraw", keys_32["idle"]))
-    print(summary("  of which that frame's rendering", keys_32["idle_work"], 2))
+    print(key_lines(keys_32))
     print(summary("reference: server round trip (with debounce)", trips_32["trip"], 0))
     print(verdict("key -> frame p90", percentile(keys_32["key"], 90), FRAME_TARGET_MS))
     return 0

@@ -57,6 +57,8 @@ def book_panels(
     all_next = list(next_maps.values())
     pmin, pmax, pscale = shared_scale(*all_pooled)
     nmin, nmax, nscale = shared_scale(*all_next)
+    if plain_next is not None:
+        lo, hi, scale = shared_scale(*plain_next.values())
     first = next(iter(inputs))
     for name in inputs:
         changed_p = None if name == first else changed_mask(pooled[first], pooled[name])
@@ -71,8 +73,6 @@ def book_panels(
             ]
         )
         if plain_next is not None:
-            pl = list(plain_next.values())
-            lo, hi, scale = shared_scale(*pl)
             changed = None if name == first else changed_mask(plain_next[first], plain_next[name])
             rows[-1].append(
                 Panel(plain_next[name], f"{name}: no pooling, {plain_label}", lo, hi, scale,
