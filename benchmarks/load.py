@@ -459,8 +459,10 @@ class WsPage:
 
     def input_pattern(self) -> list[list[float]]:
         """The input grid the component draws (its ``maps`` entry for the input)."""
+        from poolviz.render.explorer import decode_maps
+
         p = self.payload()
-        flat = p["maps"][p["input"]["original"]]
+        flat = decode_maps(p)[p["input"]["original"]].tolist()
         w = p["width"]
         return [flat[i : i + w] for i in range(0, len(flat), w)]
 

@@ -19,7 +19,7 @@ from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
-from poolviz.render.explorer import shift_index
+from poolviz.render.explorer import decode_maps, shift_index
 
 KEY = "explorer"
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -71,8 +71,10 @@ def shown(at: AppTest, key: str = KEY) -> dict[str, dict[str, list[np.ndarray]]]
     k = shift_index(shift["dx"], shift["dy"], p["radius"])
     mode = shift["mode"]
 
+    maps = decode_maps(p)
+
     def arr(index: int, shape: list[int]) -> np.ndarray:
-        values = np.array(p["maps"][index], dtype=float)
+        values = maps[index]
         return values.reshape(shape) if shape else values.reshape(())
 
     out = {}

@@ -1,5 +1,6 @@
 """The Explore component's payload: every shift through the core, compact, one colour scale."""
 
+import base64
 import itertools
 import json
 import re
@@ -18,10 +19,11 @@ from poolviz.lessons.pipelines import PIPELINES, selected
 from poolviz.lessons.sentences import explain as explain_comparison
 from poolviz.lessons.sentences import explain_shifts
 from poolviz.render.explorer import (
+    MAP_BLOCK_KEYS,
+    MAP_TYPES,
     MAX_PAYLOAD_BYTES,
     PAYLOAD_KEYS,
-    _explorer_data,
-    _payload_size,
+    decode_maps,
     decode_mask,
     explorer_data,
     fit_explorer_data,
@@ -33,7 +35,7 @@ from poolviz.render.explorer import (
 
 
 def _map(data, index, shape):
-    return np.array(data["maps"][index], dtype=float).reshape(shape)
+    return decode_maps(data)[index].reshape(shape)
 
 
 @pytest.mark.parametrize("mode", ["zero", "wrap"])
@@ -230,21 +232,70 @@ def test_a_32x32_view_at_the_fitted_radius_ships_at_most_1_mb(kernel):
     assert payload_bytes(bigger) > MAX_PAYLOAD_BYTES * 0.8  # the fit is not wildly timid
 
 
+def _one_map_payload(values) -> dict:
+    """A payload whose input is ``values`` (1 x n) and nothing else: its map bank holds
+    exactly that map, encoded as any map would be."""
+    x = np.atleast_2d(np.asarray(values, dtype=float))
+    return explorer_data(np.tile(x, (4, 1)) if x.shape[1] >= 4 else np.zeros((4, 4)), {},
+                         "zero", 0)
+
+
 @pytest.mark.parametrize(
-    ("x", "kernel"),
+    ("values", "code"),
     [
-        (make_preset("random", 9, 7, seed=2), ((1.0,),)),  # ints
-        (make_preset("blob", 8, 8), ((0.333, -1.0), (0.5, 0.25))),  # floats, negative
-        (np.full((6, 6), 123456.0), ((1000.0, -1000.0),)),  # many digits
-        (np.random.default_rng(1).standard_normal((5, 8)) * 1e-5, ((1.0,),)),  # "1e-06" reprs
+        ([0.0, 1.0, 1.0, 0.0], ("i1", 0)),
+        ([-128.0, 127.0, 3.0, 0.0], ("i1", 0)),
+        ([-129.0, 1.0, 0.0, 0.0], ("i2", 0)),
+        ([0.9, 0.1, 0.0, 1.0], ("i1", 1)),
+        ([0.333, -1.5, 0.25, 0.0], ("i2", 3)),
+        ([123456.0, -1000.0, 0.0, 1.0], ("i4", 0)),
+        ([1 / 3, 0.0, 0.0, 0.0], ("i4", 6)),  # rounded to 333333 millionths
+        ([3e9, 0.0, 0.0, 0.0], ("f8", 0)),  # beyond i4
+        ([1e300, -2.5, 0.0, 0.0], ("f8", 0)),
     ],
 )
-def test_the_fit_sizes_a_payload_exactly_without_encoding_its_maps(x, kernel):
-    pipelines = standard_pipelines(kernel)
-    pipelines["</b> <"] = pipelines.pop(next(iter(pipelines)))  # "<" ships as 6 bytes
-    for modes, radius in [(("zero", "wrap"), 2), ("wrap", 0)]:
-        data, maps_json_len = _explorer_data(x, pipelines, modes, radius, explain_shifts, True)
-        assert _payload_size(data, maps_json_len) == payload_bytes(data)
+def test_each_map_ships_in_the_narrowest_exact_block(values, code):
+    data = _one_map_payload(values)
+    (block,) = data["maps"]
+    assert tuple(block) == MAP_BLOCK_KEYS
+    assert (block["type"], block["decimals"]) == code
+    want = np.round(np.tile(np.array(values, dtype=float), 4), 6) + 0.0
+    got = decode_maps(data)[data["input"]["original"]]
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, want)  # exact: not allclose
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64,
+                          min_value=-1e12, max_value=1e12), min_size=4, max_size=4))
+def test_every_float_map_round_trips_exactly_to_its_rounded_values(values):
+    data = _one_map_payload(values)
+    want = np.round(np.tile(np.array(values), 4), 6) + 0.0
+    np.testing.assert_array_equal(decode_maps(data)[data["input"]["original"]], want)
+    # and the JSON text carries it unchanged
+    again = json.loads(payload_json(data))
+    np.testing.assert_array_equal(decode_maps(again)[again["input"]["original"]], want)
+
+
+def test_the_bank_groups_maps_by_block_and_keeps_every_index():
+    # Integral 0/1 input and conv maps next to the average pool's quarters: two blocks.
+    x = make_preset("random", 8, 8, seed=2)
+    data = explorer_data(x, standard_pipelines(((1.0,),), pool="avg"), ("zero", "wrap"), 2)
+    blocks = data["maps"]
+    assert [b["type"] for b in blocks] == sorted((b["type"] for b in blocks), key=list(MAP_TYPES).index)
+    assert len({(b["type"], b["decimals"]) for b in blocks}) == len(blocks) >= 2
+    ids = sorted(i for b in blocks for i in b["ids"])
+    assert ids == list(range(len(ids)))
+    for b in blocks:
+        itemsize = MAP_TYPES[b["type"]].itemsize
+        assert len(base64.b64decode(b["data"])) == sum(b["sizes"]) * itemsize
+
+
+def test_decode_maps_refuses_a_block_whose_sizes_disagree():
+    data = explorer_data(make_preset("book"), {}, "zero", 0)
+    data["maps"][0]["sizes"] = [1]
+    with pytest.raises(ValueError, match=r"a `maps` block holds 64 values; its sizes add up to 1"):
+        decode_maps(data)
 
 
 def test_fit_respects_wanted_and_rejects_bad_budget():

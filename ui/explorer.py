@@ -122,7 +122,7 @@ def fit_shift(view) -> None:
     set_shift(dx, dy, view.mode)
     st.info(
         f"A shift of ({view.dx:+d}, {view.dy:+d}) is beyond the ±{radius} pixels this view "
-        f"precomputes (more would ship over {render_explorer.MAX_PAYLOAD_BYTES // 1_000_000} "
+        f"precomputes (more would ship over {render_explorer.MAX_VIEW_BYTES // 1_000_000} "
         "MB to the browser), so the page shows "
         f"({dx:+d}, {dy:+d}).",
     )

@@ -10,14 +10,16 @@ call per pipeline, with the changed cells marked by the one rule,
 The payload is compact: every distinct map is stored once in a bank (``maps``; a max-pool
 map that the shift leaves unchanged is one entry, not hundreds), every distinct changed
 mask once (``masks``, packed bits in base64), every distinct sentence once (``texts``);
-stages refer to them by index. See :data:`PAYLOAD_KEYS` and :func:`explorer_data`.
+stages refer to them by index. See :data:`PAYLOAD_KEYS` and :func:`explorer_data`. The
+maps travel as little-endian integers in base64 (:func:`decode_maps` reads them back):
+each map as ``round(v, 6) * 10**d`` in the narrowest integer type that holds it exactly,
+``d`` the fewest decimals it needs; a 0/1 map is one byte per cell, where its JSON list
+was two characters and cost the server a Python int per cell to build and to encode.
 
 The build runs on every paint stroke, so it works per stack, not per map: the sentences
-come from one call per mode (:func:`~poolviz.lessons.sentences.explain_shifts`), the banks
-take a stack of maps at a time, and the fit sizes a payload without encoding its maps.
-The module is one piece (about 560 lines) on purpose: the payload's format, its banks,
-its exact size (counted by the banks as they fill) and the page that embeds it change
-together.
+come from one call per mode (:func:`~poolviz.lessons.sentences.explain_shifts`), and the
+banks take a stack of maps at a time. The module is one piece on purpose: the payload's
+format, its banks, its size and the page that embeds it change together.
 
 Examples
 --------
@@ -30,7 +32,8 @@ Examples
 >>> stage["label"], stage["shape"]
 ('max-pool 2×2 /2', [4, 4])
 >>> k = data["shifts"].index([0, 1])  # one pixel right
->>> data["maps"][stage["shifted"]["zero"][k]] == data["maps"][stage["original"]]
+>>> maps = decode_maps(data)
+>>> bool((maps[stage["shifted"]["zero"][k]] == maps[stage["original"]]).all())
 True
 """
 
@@ -51,6 +54,7 @@ from poolviz.core.pipeline import Layer, check_grid, run_pipeline
 __all__ = [
     "MAX_RADIUS",
     "MAX_PAYLOAD_BYTES",
+    "MAX_VIEW_BYTES",
     "PAYLOAD_VERSION",
     "PAYLOAD_KEYS",
     "explorer_data",
@@ -59,12 +63,17 @@ __all__ = [
     "payload_bytes",
     "shift_index",
     "decode_mask",
+    "decode_maps",
     "offline_html",
 ]
 
 MAX_RADIUS = 8  # the URL's dx, dy range (view.state): -8..8
-MAX_PAYLOAD_BYTES = 1_000_000  # what one view may ship to the browser (compact JSON)
-PAYLOAD_VERSION = 1
+MAX_VIEW_BYTES = 1_000_000  # what a new view may ship to the browser in all (a paint's rerun)
+# The payload's share of it. The rest of a paint's rerun is the page's other elements and
+# the payload's second JSON escaping inside the component's data: measured 58.5 kB (6.3 %)
+# on a 32×32 view whose payload was 932,566 bytes (benchmarks/bench_explorer.py).
+MAX_PAYLOAD_BYTES = MAX_VIEW_BYTES - 75_000
+PAYLOAD_VERSION = 2  # 2: the maps bank is typed blocks in base64 (was JSON lists)
 GROWTH_MARGIN = 1.25  # see fit_explorer_data
 DECIMALS = 6  # the cells print at most 2 decimals; 6 keep sums and tests exact enough
 
@@ -78,13 +87,26 @@ PAYLOAD_KEYS = (
     "shifts",  # [[dy, dx], ...] row-major over dy then dx: index k of every per-shift list
     "range",  # {"lo", "hi", "diverging"}: ONE colour scale for every map, shift and mode
     "show_values",  # draw the numbers in the cells
-    "maps",  # bank: every distinct map once, as a flat row-major list of numbers
+    "maps",  # bank: every distinct map once, flat row-major, in blocks (see MAP_BLOCK_KEYS)
     "masks",  # bank: every distinct changed mask once, packed bits (np.packbits) in base64
     "input",  # the pattern: a stage (see below), label "input"
     "pipelines",  # [{"name", "error", "stages": [stage, ...]}], the input stage left out
     "texts",  # bank: every distinct sentence once
     "sentences",  # {mode: [[text index, ...] per shift]}, or None
 )
+# A block of the maps bank: maps that share one integer type and one number of decimals.
+# Map ids[j] is the j-th run of sizes[j] values in the block's data; a value is the stored
+# integer divided by 10**decimals (IEEE division, exact: see _map_codes).
+MAP_BLOCK_KEYS = (
+    "type",  # a key of MAP_TYPES: "i1", "i2", "i4" (signed ints) or "f8" (raw float64)
+    "decimals",  # 0..DECIMALS ("f8": 0)
+    "ids",  # bank indices of the block's maps, in data order
+    "sizes",  # each map's number of cells
+    "data",  # base64 of the little-endian values, maps back to back
+)
+# The block types, narrowest first, as numpy dtypes; explorer.js has the same table.
+MAP_TYPES = {"i1": np.dtype("<i1"), "i2": np.dtype("<i2"), "i4": np.dtype("<i4"),
+             "f8": np.dtype("<f8")}
 # A stage: {"label", "shape": [h, w] or [] after a global pool, "original": map index,
 #           "shifted": {mode: [map index per shift]}, "changed": {mode: [mask index per shift]}}
 
@@ -155,37 +177,94 @@ def shift_index(dx: int, dy: int, radius: int) -> int:
     return (dy + radius) * (2 * radius + 1) + (dx + radius)
 
 
-# 10, 100, ..., 1e15: an integral cell is below 2**53 < 1e16, so at most 16 digits.
-_POWERS_OF_TEN = 10 ** np.arange(1, 16, dtype=np.int64)
+_SCALES = 10.0 ** np.arange(DECIMALS + 1)  # 1, 10, ..., 1e6: exact doubles
+_INT_LIMIT = 2**31 - 1  # the widest integer block type, "i4"
 
 
-def _shipped(stack: np.ndarray) -> tuple[list[list], int]:
-    """Every map of ``stack`` (S maps) flat, as the payload ships it, in one pass; and
-    the length of their JSON texts, summed (what :func:`_payload_size` adds up).
+def _map_codes(rows: np.ndarray) -> tuple[list[tuple[str, int]], np.ndarray]:
+    """How each map of ``rows`` (S maps, flat, already rounded) ships: its block's
+    ``(type, decimals)`` and its values as stored (the integers, or the raw floats).
 
-    Values are rounded to :data:`DECIMALS` (+0.0 turns -0.0 into 0); a map whose values
-    are all integral ships as ints ("1", not "1.0").
+    A map takes the fewest decimals ``d`` for which ``rint(v * 10**d) / 10**d == v`` for
+    every value (the division the browser does, IEEE in both), then the narrowest
+    integer type that holds those integers; a map that fits none (huge values, inf, nan)
+    ships as raw float64. One vectorized pass per number of decimals, over the maps not
+    yet placed: usually one pass, every map integral.
 
-    >>> _shipped(np.array([[[1.0, -20.0]], [[0.5, -0.0]]]))  # "[1,-20]" and "[0.5,0.0]"
-    ([[1, -20], [0.5, 0.0]], 16)
+    >>> codes, stored = _map_codes(np.array([[1.0, -20.0], [0.5, 0.25], [300.0, 0.0]]))
+    >>> codes, stored.tolist()
+    ([('i1', 0), ('i1', 2), ('i2', 0)], [[1.0, -20.0], [50.0, 25.0], [300.0, 0.0]])
     """
-    rows = np.round(stack.reshape(len(stack), -1), DECIMALS) + 0.0
-    integral = np.all(rows == np.rint(rows), axis=1) & np.all(np.abs(rows) < 2**53, axis=1)
-    ints = rows[integral].astype(np.int64)
-    # An int's text is its digits and sign; a list's adds "[", "]" and the commas. One
-    # comparison per power of ten up to the largest value (maps are mostly 1 digit).
-    magnitude = np.abs(ints)
-    top = int(magnitude.max(initial=0))
-    digits = magnitude.size + sum(
-        int(np.count_nonzero(magnitude >= p)) for p in _POWERS_OF_TEN.tolist() if p <= top
-    )
-    size = digits + int(np.count_nonzero(ints < 0)) + len(ints) * (rows.shape[1] + 1)
-    if len(ints) == len(rows):  # the usual case: every map integral
-        return ints.tolist(), size
-    floats = rows[~integral].tolist()
-    size += sum(len(json.dumps(row, separators=(",", ":"))) for row in floats)
-    whole, part = iter(ints.tolist()), iter(floats)
-    return [next(whole) if i else next(part) for i in integral.tolist()], size
+    n = len(rows)
+    decimals = np.zeros(n, dtype=np.int64)
+    stored = rows.copy()
+    todo = np.arange(n)
+    for d, scale in enumerate(_SCALES.tolist()):
+        if not len(todo):
+            break
+        part = rows[todo]
+        q = np.rint(part * scale)
+        ok = np.all(q / scale == part, axis=1) & np.all(np.abs(q) <= _INT_LIMIT, axis=1)
+        decimals[todo[ok]] = d
+        stored[todo[ok]] = q[ok]
+        todo = todo[~ok]
+    lo = stored.min(axis=1, initial=0.0)
+    hi = stored.max(axis=1, initial=0.0)
+    kinds = np.where((lo >= -128) & (hi <= 127), 0, np.where((lo >= -32768) & (hi <= 32767), 1, 2))
+    kinds[todo] = 3
+    names = list(MAP_TYPES)
+    pairs = zip(kinds.tolist(), decimals.tolist(), strict=True)
+    codes = [(names[k], d if k < 3 else 0) for k, d in pairs]
+    return codes, stored
+
+
+def _map_blocks(items: Sequence[tuple[tuple[str, int], np.ndarray]]) -> list[dict]:
+    """The ``maps`` bank as it ships: the bank's items (``(code, stored values)`` per map,
+    in bank order) grouped by code into blocks (keys :data:`MAP_BLOCK_KEYS`), one
+    base64 text each, narrowest type first.
+
+    >>> blocks = _map_blocks([(("i1", 0), np.array([1.0, -2.0])), (("i2", 1), np.array([900.0]))])
+    >>> [(b["type"], b["decimals"], b["ids"], b["sizes"], b["data"]) for b in blocks]
+    [('i1', 0, [0], [2], 'Af4='), ('i2', 1, [1], [1], 'hAM=')]
+    """
+    groups: dict[tuple[str, int], list[int]] = {}
+    for i, (code, _) in enumerate(items):
+        groups.setdefault(code, []).append(i)
+    order = list(MAP_TYPES)
+    blocks = []
+    for (kind, d), ids in sorted(groups.items(), key=lambda g: (order.index(g[0][0]), g[0][1])):
+        values = [items[i][1] for i in ids]
+        data = np.concatenate(values).astype(MAP_TYPES[kind]).tobytes()
+        blocks.append({
+            "type": kind, "decimals": d, "ids": ids, "sizes": [len(v) for v in values],
+            "data": base64.b64encode(data).decode("ascii"),
+        })  # fmt: skip
+    return blocks
+
+
+def decode_maps(data: Mapping[str, Any]) -> list[np.ndarray]:
+    """The payload's ``maps`` bank back as numbers: flat float64 maps, by bank index (what
+    explorer.js decodes for drawing).
+
+    >>> from poolviz.lessons.comparison import standard_pipelines
+    >>> data = explorer_data(np.eye(4) * 0.5, standard_pipelines(((1.0,),)), "zero", 0)
+    >>> decode_maps(data)[data["input"]["original"]].reshape(4, 4)[0].tolist()
+    [0.5, 0.0, 0.0, 0.0]
+    """
+    blocks = data["maps"]
+    out: list[Any] = [None] * sum(len(b["ids"]) for b in blocks)
+    for block in blocks:
+        raw = np.frombuffer(base64.b64decode(block["data"]), dtype=MAP_TYPES[block["type"]])
+        values = raw.astype(np.float64) / _SCALES[block["decimals"]]
+        if sum(block["sizes"]) != len(values):
+            raise PoolvizError(
+                f"a `maps` block holds {len(values)} values; its sizes add up to "
+                f"{sum(block['sizes'])}"
+            )
+        cuts = np.cumsum(block["sizes"])[:-1]
+        for i, piece in zip(block["ids"], np.split(values, cuts), strict=True):
+            out[i] = piece
+    return out
 
 
 def decode_mask(text: str, cells: int) -> np.ndarray:
@@ -214,22 +293,20 @@ def _row_bytes(stack: np.ndarray) -> list[bytes]:
 
 
 class _Encoder:
-    """Fills the map and mask banks; keys are exact bytes after rounding, so equal maps
-    (to the shipped precision) share one entry."""
+    """Fills the map and mask banks; keys are exact bytes after rounding (+0.0 turns -0.0
+    into 0), so equal maps (to the shipped precision) share one entry."""
 
     def __init__(self) -> None:
-        self.maps = _Bank()
+        self.maps = _Bank()  # items: ((type, decimals), stored values) per map, see _map_codes
         self.masks = _Bank()
-        self.maps_json_len = 0  # the maps bank's items' JSON texts, summed (_payload_size)
 
     def map_ids(self, stack: np.ndarray) -> list[int]:
         rounded = np.round(stack, DECIMALS) + 0.0
         shape = rounded.shape[1:]
 
-        def make(new: list[int]) -> list[list]:
-            items, size = _shipped(rounded[new])
-            self.maps_json_len += size
-            return items
+        def make(new: list[int]) -> list[tuple[tuple[str, int], np.ndarray]]:
+            codes, stored = _map_codes(rounded[new].reshape(len(new), -1))
+            return list(zip(codes, stored, strict=True))
 
         return self.maps.add_many([(shape, b) for b in _row_bytes(rounded)], make)
 
@@ -358,12 +435,11 @@ def explorer_data(
     ...
     poolviz.core.checks.PoolvizError: `radius` must be from 0 to 8; got 9
     """
-    return _explorer_data(x, pipelines, mode, radius, sentences, show_values)[0]
+    return _explorer_data(x, pipelines, mode, radius, sentences, show_values)
 
 
-def _explorer_data(x, pipelines, mode, radius, sentences, show_values) -> tuple[dict, int]:
-    """:func:`explorer_data`, and the length of its ``maps`` bank's JSON text (which
-    :func:`_payload_size` needs, and which costs nothing more while the bank fills)."""
+def _explorer_data(x, pipelines, mode, radius, sentences, show_values) -> dict:
+    """:func:`explorer_data` (its checks and its work)."""
     # -- checks
     x, modes, radius = _check_args(x, mode, radius)
     if sentences is not None and not callable(sentences):
@@ -420,14 +496,14 @@ def _explorer_data(x, pipelines, mode, radius, sentences, show_values) -> tuple[
         "shifts": shifts.tolist(),
         "range": {"lo": lo, "hi": hi, "diverging": lo < 0},
         "show_values": bool(show_values),
-        "maps": enc.maps.items,
+        "maps": _map_blocks(enc.maps.items),
         "masks": enc.masks.items,
         "input": input_stage,
         "pipelines": out_pipelines,
         "texts": texts.items,
         "sentences": said,
     }
-    return data, enc.maps_json_len
+    return data
 
 
 def _nice(v: float) -> int | float:
@@ -448,22 +524,6 @@ def payload_json(data: dict) -> str:
 def payload_bytes(data: dict) -> int:
     """Bytes of :func:`payload_json` as UTF-8: what one view ships."""
     return len(payload_json(data).encode("utf-8"))
-
-
-def _payload_size(data: dict, maps_json_len: int) -> int:
-    """:func:`payload_bytes` of ``data``, exactly, without encoding the ``maps`` bank.
-
-    The bank is most of the text (hundreds of thousands of numbers), and its length is
-    known from building it (``maps_json_len``, the items' texts summed); its text is ASCII
-    with no ``<``, so it adds its length plus the commas between items to the rest.
-
-    >>> data, n = _explorer_data(np.eye(4) * 0.5, {}, "wrap", 1, None, True)
-    >>> _payload_size(data, n) == payload_bytes(data)
-    True
-    """
-    items = len(data["maps"])
-    rest = payload_bytes({**data, "maps": []})  # "[]" stands where the bank's text goes
-    return rest + maps_json_len + max(items - 1, 0)
 
 
 def fit_explorer_data(
@@ -493,8 +553,8 @@ def fit_explorer_data(
         raise PoolvizError(f"`max_bytes` must be a positive integer; got {max_bytes!r}")
 
     def build(r: int, said: Sentences | None = sentences) -> tuple[dict, int]:
-        data, maps_json_len = _explorer_data(x, pipelines, modes, r, said, show_values)
-        return data, _payload_size(data, maps_json_len)
+        data = _explorer_data(x, pipelines, modes, r, said, show_values)
+        return data, payload_bytes(data)
 
     # Bytes per shift grow with the radius (far shifts make more maps distinct), so the
     # guess from a probe at radius 2 gets a 25 % margin, then is checked by measuring. The

@@ -387,3 +387,30 @@ def test_js_format_matches_the_servers_format_value(context):
         [js, values],
     )
     assert got == [format_value(v) for v in values]
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["fromBase64", "atob"])
+def test_js_decode_maps_equals_pythons_for_every_block_type(context, native):
+    from poolviz.render.explorer import decode_maps, explorer_data, payload_json
+
+    # One input map per block type: 0/1 (i1), tenths (i1, 1 decimal), wide ints (i2),
+    # sixths rounded to 6 decimals (i4), and values beyond i4 (raw f8).
+    rows = [[0, 1, 1, 0], [0.9, -0.1, 0, 1], [-300, 2, 0, 1], [1 / 6, -5 / 6, 0, 0],
+            [3e9, -1e300, 0.5, 0]]
+    datas = [explorer_data(np.tile(np.array(r, dtype=float), (4, 1)), {}, "zero", 0)
+             for r in rows]
+    assert sorted(b["type"] for d in datas for b in d["maps"]) == ["f8", "i1", "i1", "i2", "i4"]
+    page = context.new_page()
+    js = (ASSETS / "explorer.js").read_text(encoding="utf-8")
+    got = page.evaluate(
+        """async ([js, texts, native]) => {
+             if (!native) delete Uint8Array.fromBase64;
+             const url = URL.createObjectURL(new Blob([js], {type: 'text/javascript'}));
+             const mod = await import(url);
+             return texts.map((t) => mod.decodeMaps(JSON.parse(t).maps).map((m) => Array.from(m)));
+           }""",
+        [js, [payload_json(d) for d in datas], native],
+    )
+    for data, maps in zip(datas, got, strict=True):
+        want = [m.tolist() for m in decode_maps(data)]
+        assert maps == want  # exact numbers, not approximately

@@ -113,6 +113,43 @@ function decodeMask(text, cells) {
   return out;
 }
 
+// The maps bank's blocks (poolviz/render/explorer.py MAP_BLOCK_KEYS): little-endian ints
+// (or raw float64) in base64; a value is the stored number divided by 10**decimals, the
+// same IEEE division Python checked when it chose the decimals, so the numbers are exact.
+const MAP_TYPES = { i1: Int8Array, i2: Int16Array, i4: Int32Array, f8: Float64Array };
+const SCALES = [1, 10, 100, 1e3, 1e4, 1e5, 1e6]; // = explorer.py _SCALES
+
+function base64Bytes(text) {
+  if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(text);
+  const raw = atob(text);
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+  return out;
+}
+
+// The bank as one Float64Array per map, by bank index. A malformed block throws: the
+// payload is the server's own data, so that is a bug to see, not an input to tolerate.
+export function decodeMaps(blocks) {
+  const out = [];
+  for (const b of blocks) {
+    const Type = MAP_TYPES[b.type], scale = SCALES[b.decimals];
+    if (!Type || scale === undefined) throw new Error(`bad maps block ${b.type}/${b.decimals}`);
+    const bytes = base64Bytes(b.data);
+    if (bytes.length % Type.BYTES_PER_ELEMENT) throw new Error("bad maps block length");
+    const values = new Type(bytes.buffer, bytes.byteOffset, bytes.length / Type.BYTES_PER_ELEMENT);
+    let at = 0;
+    b.ids.forEach((id, j) => {
+      const n = b.sizes[j], map = new Float64Array(n);
+      if (scale === 1) map.set(values.subarray(at, at + n));
+      else for (let k = 0; k < n; k++) map[k] = values[at + k] / scale;
+      out[id] = map;
+      at += n;
+    });
+    if (at !== values.length) throw new Error("maps block sizes disagree with its data");
+  }
+  return out;
+}
+
 // ------------------------------------------------------------------ DOM
 
 function el(tag, className, parent) {
@@ -735,7 +772,9 @@ export default function mount(component) {
   if (!data || typeof data.payload !== "string") return;
   const t0 = performance.now();
   if (data.payload !== st.payloadText) {
-    st.P = JSON.parse(data.payload);
+    const P = JSON.parse(data.payload);
+    P.maps = decodeMaps(P.maps);
+    st.P = P;
     st.payloadText = data.payload;
     prepare(st);
   }
