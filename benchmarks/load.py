@@ -732,6 +732,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(run_sessions(url, 1, 3.0, 3))  # a real browser, also when --client ws
         time.sleep(2.0)
         rss_start = rss_kib(children(proc.pid))
+        own_start = rss_kib([proc.pid])  # the server process alone, its helpers aside
         sampler = RssSampler(proc.pid)
         sampler.start()
         cpu_server0 = cpu_seconds(children(proc.pid))
@@ -770,6 +771,7 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_ws_sessions(url, 1, 1.0, 1))
             time.sleep(GC_EVERY_S + 1.0)  # the page collects at most once per GC_EVERY_S
         rss_next = rss_kib(children(proc.pid))
+        own_next = rss_kib([proc.pid])
         # --waves: the same sessions again on the same server. Memory that keeps growing
         # wave after wave is a leak; memory that stays put is bounded caches and the
         # allocator keeping freed pages.
@@ -839,6 +841,11 @@ def main(argv: list[str] | None = None) -> int:
         f"server RSS after the next 2 sessions came and went (Streamlit then drops the "
         f"expired ones): {rss_next / 1024:.1f} MiB ({(rss_next - rss_start) / rss_start * 100:+.1f}%"
         " vs start)"
+    )
+    print(
+        f"the server process alone (ui/offload.py's helper processes aside): start "
+        f"{own_start / 1024:.1f} MiB, after the next 2 sessions {own_next / 1024:.1f} MiB "
+        f"({(own_next - own_start) / own_start * 100 if own_start else float('nan'):+.1f}%)"
     )
     per_session = (peak - rss_start) / max(len(stats.opened), 1)
     print(

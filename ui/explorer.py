@@ -30,6 +30,7 @@ from poolviz.render import asset_text
 from poolviz.render import explorer as render_explorer
 from poolviz.view import downloads
 from poolviz.view.explorer_events import ExplorerEvent, validate_event
+from ui import offload
 from ui.cached import shared_cache
 from ui.session import set_shift
 
@@ -66,12 +67,12 @@ def explorer_view(
 ) -> ExplorerView:
     """Every shift within the largest radius that keeps the view under 1 MB, with the
     sentences; cached by pattern, settings (a hashable LayerSettings or kernel), the two
-    pipelines' names (poolviz.lessons.pipelines) and the modes."""
-    data = downloads.build_explorer_payload(pattern, settings, names, modes, wanted, show_values)
-    text = render_explorer.payload_json(data)
-    return ExplorerView(
-        text, data["height"], data["width"], data["radius"], tuple(data["modes"]), len(text)
+    pipelines' names (poolviz.lessons.pipelines) and the modes. Built in the server's
+    helper process (:mod:`ui.offload`): the build is most of a paint's server time."""
+    text, height, width, radius, shipped = offload.helper.run(
+        downloads.explorer_payload_text, pattern, settings, names, modes, wanted, show_values
     )
+    return ExplorerView(text, height, width, radius, shipped, len(text.encode("utf-8")))
 
 
 SESSION_VIEWS = 3  # payloads a session keeps for itself (see page_explorer)

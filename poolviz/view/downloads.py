@@ -54,6 +54,7 @@ __all__ = [
     "figure_download",
     "build_explorer_payload",
     "explorer_payload",
+    "explorer_payload_text",
 ]
 
 # Format -> (file name, MIME type): every file a view downloads as, in the order to offer them.
@@ -225,6 +226,29 @@ def build_explorer_payload(
         sentences.explain_shifts,
         show_values,
     )
+
+
+def explorer_payload_text(
+    pattern: Sequence[Sequence[float]],
+    settings,
+    names: Sequence[str] = pipelines.DEFAULT_PAIR,
+    modes: Sequence[str] = SHIFT_MODES,
+    wanted: int = explorer.MAX_RADIUS,
+    show_values: bool = True,
+) -> tuple[str, int, int, int, tuple[str, ...]]:
+    """:func:`build_explorer_payload` as the page ships it: its JSON text
+    (:func:`~poolviz.render.explorer.payload_json`), height, width, radius and modes.
+
+    Plain values only, so a helper process can build it and send it back pickled
+    (``ui/offload.py``).
+
+    >>> text, h, w, radius, modes = explorer_payload_text(view_state.BOOK_PATTERN, ((1.0,),), wanted=1)
+    >>> text.startswith('{"version":2'), (h, w, radius), modes
+    (True, (8, 8, 1), ('zero', 'wrap'))
+    """
+    data = build_explorer_payload(pattern, settings, names, modes, wanted, show_values)
+    dims = (int(data["height"]), int(data["width"]), int(data["radius"]))
+    return (explorer.payload_json(data), *dims, tuple(data["modes"]))
 
 
 def explorer_payload(view: view_state.ViewState, wanted: int = explorer.MAX_RADIUS) -> dict:

@@ -1,0 +1,118 @@
+"""ui.offload: builds run in one helper process, and anything wrong with it only moves the
+build back into the server's own process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from poolviz.core.checks import PoolvizError
+from poolviz.view import downloads, state
+from ui.offload import Helper
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def _stuck_unless_in(parent: int) -> int:
+    """Hangs in the helper; returns at once in the process that asked."""
+    if os.getpid() != parent:
+        time.sleep(60)
+    return os.getpid()
+
+
+def _bad_radius() -> None:
+    downloads.explorer_payload_text(state.BOOK_PATTERN, ((1.0,),), wanted=99)
+
+
+def _ready(helper: Helper, timeout: float = 60.0) -> int:
+    helper.start()
+    deadline = time.monotonic() + timeout
+    while not helper.ready():
+        assert time.monotonic() < deadline, "the helper process never became ready"
+        time.sleep(0.05)
+    return helper.pid()
+
+
+@pytest.fixture
+def helper():
+    h = Helper(enabled=True)
+    yield h
+    h.shutdown()
+
+
+def test_before_the_helper_is_ready_a_call_runs_here_at_once(helper):
+    assert helper.run(_pid) == os.getpid()  # the first call started it; it is not ready
+    assert helper.counts["here"] == 1 and helper.counts["helper"] == 0
+
+
+def test_once_ready_calls_run_in_the_helper_and_give_the_same_payload(helper):
+    pid = _ready(helper)
+    assert pid != os.getpid()
+    assert helper.run(_pid) == pid
+    args = (state.DEFAULT.pattern, state.DEFAULT.layer_settings(), state.DEFAULT.pipelines)
+    assert helper.run(downloads.explorer_payload_text, *args) == downloads.explorer_payload_text(*args)
+    assert helper.counts == {"helper": 2, "here": 0, "restarts": 0}
+
+
+def test_an_exception_comes_back_as_itself(helper):
+    _ready(helper)
+    with pytest.raises(PoolvizError, match=r"`radius` must be from 0 to 8; got 99"):
+        helper.run(_bad_radius)
+    assert helper.counts["helper"] == 0 and helper.counts["restarts"] == 0
+    assert helper.run(_pid) == helper.pid()  # and the helper still works
+
+
+def test_a_killed_helper_is_replaced_and_its_build_runs_here(helper):
+    pid = _ready(helper)
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)
+    assert helper.run(_pid) == os.getpid()  # the dead helper's call ran here
+    assert helper.counts["restarts"] == 1
+    new = _ready(helper)
+    assert new != pid and helper.run(_pid) == new
+
+
+def test_a_stuck_build_is_redone_here_and_the_helper_replaced():
+    h = Helper(enabled=True, wait_s=0.5)
+    try:
+        pid = _ready(h)
+        started = time.monotonic()
+        assert h.run(_stuck_unless_in, os.getpid()) == os.getpid()
+        assert time.monotonic() - started < 10.0  # waited 0.5 s, not the stuck call's 60
+        assert h.counts["restarts"] == 1
+        deadline = time.monotonic() + 10
+        while True:  # the stuck helper was killed, not left running
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            assert time.monotonic() < deadline, "the stuck helper is still alive"
+            time.sleep(0.05)
+    finally:
+        h.shutdown()
+
+
+def test_disabled_it_never_starts_a_process(monkeypatch):
+    monkeypatch.setenv("POOLVIZ_HELPER_PROCESS", "0")
+    h = Helper()
+    assert h.run(_pid) == os.getpid() and h.run(_pid) == os.getpid()
+    assert h.pid() is None and h.counts == {"helper": 0, "here": 2, "restarts": 0}
+
+
+def test_shutdown_ends_the_helper_process(helper):
+    pid = _ready(helper)
+    helper.shutdown()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "the helper outlived shutdown()"
+        time.sleep(0.05)
+    assert not helper.ready()

@@ -1,0 +1,188 @@
+"""Short CPU-bound builds in one helper process, off the server's GIL.
+
+Streamlit runs every session's script as a thread of ONE Python process, so all sessions
+share one interpreter lock: a 2-core server computes Python on one core. Under a class's
+load (``benchmarks/load.py --realistic``: 100 sessions) the Explore payload builds held
+58 % of the lock's busy time (py-spy ``--gil``), and every other session's rerun waited
+behind them. :class:`Helper` runs such a build in a second process, on the other core;
+the script thread that asked for it waits without holding the lock, so the other
+sessions' reruns go on meanwhile.
+
+The helper never changes what is computed: the function and its arguments are pickled,
+run there, and the result (a string and a few ints for a payload) comes back. It is only
+a place to run:
+
+* before the helper process is ready (it is started on the first call and imports numpy
+  and the library first, about a second), a build runs here at once, so the first page
+  after a restart never waits for it;
+* if the process dies or a build there takes longer than :data:`WAIT_S`, that build runs
+  here and the process is replaced;
+* an exception the function raises (a bad view's ``ValueError``) comes back as itself,
+  exactly as if it had run here;
+* ``POOLVIZ_HELPER_PROCESS=0`` runs everything here (a platform without ``forkserver``
+  or ``spawn``, or a debugger that must see the build).
+
+A server killed with SIGKILL leaves no helper behind: the helper reads its work from a
+pipe whose other end the server holds, so it exits when that pipe closes.
+
+Examples
+--------
+>>> helper = Helper(enabled=False)
+>>> helper.run(divmod, 17, 5), helper.counts
+((3, 2), {'helper': 0, 'here': 1, 'restarts': 0})
+"""
+
+from __future__ import annotations
+
+import atexit
+import concurrent.futures as cf
+import multiprocessing as mp
+import os
+import sys
+import threading
+import types
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["Helper", "helper", "ENV", "WAIT_S"]
+
+ENV = "POOLVIZ_HELPER_PROCESS"  # "0": no helper process, every build here
+WAIT_S = 30.0  # a build still running there after this is redone here, the helper replaced
+# What the helper imports before its first build: the payload's whole stack.
+PRELOAD = ("numpy", "poolviz.view.downloads")
+
+
+def _warm() -> int:
+    """Run once in a new helper: import what the builds need, then report its pid."""
+    import importlib  # noqa: PLC0415 — only the helper needs it
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+    return os.getpid()
+
+
+def _context():
+    # forkserver: a clean single-threaded process forks the helper (fork from a server
+    # full of threads is unsafe); spawn where there is no forkserver.
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(list(PRELOAD))
+    return ctx
+
+
+class Helper:
+    """One helper process that runs functions for the server's threads (see the module).
+
+    Parameters
+    ----------
+    enabled : bool, optional
+        False: :meth:`run` always runs here. Default: unless ``POOLVIZ_HELPER_PROCESS=0``.
+    wait_s : float
+        How long :meth:`run` waits for the helper before running the call here.
+    """
+
+    def __init__(self, enabled: bool | None = None, wait_s: float = WAIT_S) -> None:
+        self.enabled = os.environ.get(ENV, "1") != "0" if enabled is None else enabled
+        self.wait_s = wait_s
+        self._lock = threading.Lock()
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._ready: cf.Future | None = None  # the warm-up: done once the helper can build
+        self._at_exit = False
+        self.counts = {"helper": 0, "here": 0, "restarts": 0}
+
+    def start(self) -> None:
+        """Start the helper process (and its warm-up) unless it runs; never waits."""
+        with self._lock:
+            if self.enabled and self._pool is None:
+                self._pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=_context())
+                self._ready = _submit_with_plain_main(self._pool, _warm)
+                # Stopped while the interpreter is whole: left to the executor's own exit
+                # hook, its clean-up ran after module teardown and printed a traceback.
+                if not self._at_exit:
+                    self._at_exit = atexit.register(self.shutdown) is not None
+
+    def ready(self) -> bool:
+        """Whether the helper is up and has imported what the builds need."""
+        ready = self._ready
+        return bool(ready is not None and ready.done() and not ready.cancelled()
+                    and ready.exception() is None)
+
+    def pid(self) -> int | None:
+        """The helper's process id once it is ready (tests, benchmarks)."""
+        return self._ready.result() if self.ready() else None
+
+    def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)``: in the helper when it is ready, else here.
+
+        ``fn`` must be importable by name (a module-level function) and its arguments
+        and result picklable. Exceptions ``fn`` raises propagate unchanged.
+        """
+        self.start()
+        pool = self._pool
+        if pool is None or not self.ready():
+            return self._here(fn, args)
+        try:
+            future = pool.submit(fn, *args)
+        except RuntimeError:  # broken or shut down between the check and the submit
+            self._replace(pool)
+            return self._here(fn, args)
+        try:
+            result = future.result(timeout=self.wait_s)
+        except (cf.process.BrokenProcessPool, cf.TimeoutError):
+            self._replace(pool)
+            return self._here(fn, args)
+        self._count("helper")
+        return result
+
+    def _count(self, where: str) -> None:
+        with self._lock:
+            self.counts[where] += 1
+
+    def _here(self, fn: Callable[..., Any], args: tuple) -> Any:
+        self._count("here")
+        return fn(*args)
+
+    def _replace(self, pool: cf.ProcessPoolExecutor) -> None:
+        """Drop a dead or stuck helper; the next :meth:`run` starts a new one."""
+        with self._lock:
+            if self._pool is not pool:  # another thread replaced it already
+                return
+            self._pool, self._ready = None, None
+            self.counts["restarts"] += 1
+        _kill(pool)
+
+    def shutdown(self) -> None:
+        """Stop the helper process (tests; the interpreter's exit does it otherwise)."""
+        with self._lock:
+            pool, self._pool, self._ready = self._pool, None, None
+        if pool is not None:
+            _kill(pool)
+
+
+def _submit_with_plain_main(pool: cf.ProcessPoolExecutor, fn: Callable[[], Any]) -> cf.Future:
+    """``pool.submit(fn)``, which starts the pool's process, with an empty ``__main__``.
+
+    A new multiprocessing process first re-runs its parent's ``__main__`` file, and while
+    Streamlit runs the page, ``sys.modules["__main__"]`` IS the page script: the helper
+    imported the whole page (Streamlit, pyarrow: measured +110 MB RSS) before its first
+    build. Streamlit's own session threads overwrite that entry at the start of every run,
+    so putting it back after the start is no different from one more session's run.
+    """
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")  # no __file__, no __spec__
+    try:
+        return pool.submit(fn)
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved
+
+
+def _kill(pool: cf.ProcessPoolExecutor) -> None:
+    # A stuck build would make shutdown(wait=True) wait for it: end the process itself.
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+helper = Helper()  # the server's one helper (started by its first run() call)
