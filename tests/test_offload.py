@@ -116,3 +116,39 @@ def test_shutdown_ends_the_helper_process(helper):
         assert time.monotonic() < deadline, "the helper outlived shutdown()"
         time.sleep(0.05)
     assert not helper.ready()
+
+
+_PARENT = """
+import sys, time
+from ui.offload import Helper
+h = Helper(enabled=True)
+h.start()
+while not h.ready():
+    time.sleep(0.05)
+print(h.pid(), flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_server_killed_with_sigkill_leaves_no_helper_behind():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    parent = subprocess.Popen([sys.executable, "-c", _PARENT], cwd=root, stdout=subprocess.PIPE,
+                              text=True, start_new_session=True)
+    try:
+        pid = int(parent.stdout.readline())
+        parent.kill()  # SIGKILL to the server alone, not to its process group
+        parent.wait(10)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            assert time.monotonic() < deadline, "the helper outlived its killed server"
+            time.sleep(0.1)
+    finally:
+        parent.kill()
