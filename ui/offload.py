@@ -19,11 +19,11 @@ a place to run:
   here and the process is replaced;
 * an exception the function raises (a bad view's ``ValueError``) comes back as itself,
   exactly as if it had run here;
-* ``POOLVIZ_HELPER_PROCESS=0`` runs everything here (a platform without ``forkserver``
-  or ``spawn``, or a debugger that must see the build).
+* ``POOLVIZ_HELPER_PROCESS=0`` runs everything here (a platform that cannot start
+  processes, or a debugger that must see the build).
 
-A server killed with SIGKILL leaves no helper behind: the helper reads its work from a
-pipe whose other end the server holds, so it exits when that pipe closes.
+A server killed with SIGKILL leaves no helper behind: the helper watches its parent
+process and exits once the server is gone.
 
 Examples
 --------
@@ -40,6 +40,7 @@ import multiprocessing as mp
 import os
 import sys
 import threading
+import time
 import types
 from collections.abc import Callable
 from typing import Any
@@ -52,23 +53,30 @@ WAIT_S = 30.0  # a build still running there after this is redone here, the help
 PRELOAD = ("numpy", "poolviz.view.downloads")
 
 
-def _warm() -> int:
-    """Run once in a new helper: import what the builds need, then report its pid."""
+def _warm(server: int) -> int:
+    """Run once in a new helper: import what the builds need, watch the server, and
+    report the helper's pid."""
     import importlib  # noqa: PLC0415 — only the helper needs it
 
     for name in PRELOAD:
         importlib.import_module(name)
+    threading.Thread(target=_exit_with, args=(server,), daemon=True).start()
     return os.getpid()
 
 
+def _exit_with(server: int, every_s: float = 0.5) -> None:
+    # The helper waits for work on a pipe that a server killed with SIGKILL does not close
+    # (measured: the helper lived on), so it watches its parent: a dead parent's children
+    # are re-parented, and getppid() changes.
+    while os.getppid() == server:
+        time.sleep(every_s)
+    os._exit(0)
+
+
 def _context():
-    # forkserver: a clean single-threaded process forks the helper (fork from a server
-    # full of threads is unsafe); spawn where there is no forkserver.
-    methods = mp.get_all_start_methods()
-    ctx = mp.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(list(PRELOAD))
-    return ctx
+    # spawn: a fresh interpreter (fork from a server full of threads is unsafe), a direct
+    # child of the server, so that _exit_with sees it go.
+    return mp.get_context("spawn")
 
 
 class Helper:
@@ -96,7 +104,7 @@ class Helper:
         with self._lock:
             if self.enabled and self._pool is None:
                 self._pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=_context())
-                self._ready = _submit_with_plain_main(self._pool, _warm)
+                self._ready = _submit_with_plain_main(self._pool, _warm, os.getpid())
                 # Stopped while the interpreter is whole: left to the executor's own exit
                 # hook, its clean-up ran after module teardown and printed a traceback.
                 if not self._at_exit:
@@ -160,8 +168,8 @@ class Helper:
             _kill(pool)
 
 
-def _submit_with_plain_main(pool: cf.ProcessPoolExecutor, fn: Callable[[], Any]) -> cf.Future:
-    """``pool.submit(fn)``, which starts the pool's process, with an empty ``__main__``.
+def _submit_with_plain_main(pool: cf.ProcessPoolExecutor, fn: Callable[..., Any], *args: Any) -> cf.Future:
+    """``pool.submit(fn, *args)``, which starts the pool's process, with an empty ``__main__``.
 
     A new multiprocessing process first re-runs its parent's ``__main__`` file, and while
     Streamlit runs the page, ``sys.modules["__main__"]`` IS the page script: the helper
@@ -172,7 +180,7 @@ def _submit_with_plain_main(pool: cf.ProcessPoolExecutor, fn: Callable[[], Any])
     saved = sys.modules.get("__main__")
     sys.modules["__main__"] = types.ModuleType("__main__")  # no __file__, no __spec__
     try:
-        return pool.submit(fn)
+        return pool.submit(fn, *args)
     finally:
         if saved is not None:
             sys.modules["__main__"] = saved

@@ -59,6 +59,7 @@ __all__ = [
     "PAYLOAD_KEYS",
     "explorer_data",
     "fit_explorer_data",
+    "fit_explorer_payload",
     "payload_json",
     "payload_bytes",
     "shift_index",
@@ -537,6 +538,8 @@ def fit_explorer_data(
 ) -> dict:
     """:func:`explorer_data` at the largest radius <= ``wanted`` that ships <= ``max_bytes``.
 
+    :func:`fit_explorer_payload` also returns its JSON text, encoded once.
+
     The size depends on how many maps are distinct, which only running tells, so a probe
     at radius 2 gives bytes per shift; the guess from it is checked by measuring and
     lowered until it fits (usually two runs in all). Radius 0 is returned even if larger.
@@ -548,13 +551,35 @@ def fit_explorer_data(
     >>> payload_bytes(data) <= MAX_PAYLOAD_BYTES, data["radius"] >= 3
     (True, True)
     """
+    return fit_explorer_payload(x, pipelines, mode, wanted, sentences, show_values, max_bytes)[0]
+
+
+def fit_explorer_payload(
+    x: np.ndarray,
+    pipelines: Mapping[str, tuple[Layer, ...]],
+    mode: str | Sequence[str] = SHIFT_MODES,
+    wanted: int = MAX_RADIUS,
+    sentences: Sentences | None = None,
+    show_values: bool = True,
+    max_bytes: int = MAX_PAYLOAD_BYTES,
+) -> tuple[dict, str]:
+    """:func:`fit_explorer_data` and its :func:`payload_json` text: the fit measures each
+    candidate by encoding it, so the one it keeps is not encoded again.
+
+    >>> from poolviz.core.patterns import make_preset
+    >>> from poolviz.lessons.comparison import standard_pipelines
+    >>> data, text = fit_explorer_payload(make_preset("book"), standard_pipelines(((1.0,),)), wanted=1)
+    >>> text == payload_json(data), data["radius"]
+    (True, 1)
+    """
     x, modes, wanted = _check_args(x, mode, wanted)
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
         raise PoolvizError(f"`max_bytes` must be a positive integer; got {max_bytes!r}")
 
-    def build(r: int, said: Sentences | None = sentences) -> tuple[dict, int]:
+    def build(r: int, said: Sentences | None = sentences) -> tuple[tuple[dict, str], int]:
         data = _explorer_data(x, pipelines, modes, r, said, show_values)
-        return data, payload_bytes(data)
+        text = payload_json(data)
+        return (data, text), len(text.encode("utf-8"))
 
     # Bytes per shift grow with the radius (far shifts make more maps distinct), so the
     # guess from a probe at radius 2 gets a 25 % margin, then is checked by measuring. The
@@ -566,9 +591,9 @@ def fit_explorer_data(
     while radius > probe_radius and per_shift * (2 * radius + 1) ** 2 > max_bytes:
         radius -= 1
     while radius > probe_radius:
-        data, size = build(radius)
+        built, size = build(radius)
         if size <= max_bytes:
-            return data
+            return built
         radius -= 1
     probe, size = build(radius)
     while radius > 0 and size > max_bytes:

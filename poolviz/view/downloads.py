@@ -218,7 +218,12 @@ def build_explorer_payload(
     >>> data["radius"], [p["name"] for p in data["pipelines"]], bool(data["sentences"])
     (1, ['max-pool', 'no pooling'], True)
     """
-    return explorer.fit_explorer_data(
+    return explorer.fit_explorer_data(*_fit_args(pattern, settings, names, modes, wanted, show_values))
+
+
+def _fit_args(pattern, settings, names, modes, wanted, show_values) -> tuple:
+    """The arguments of :func:`~poolviz.render.explorer.fit_explorer_data` for a view's."""
+    return (
         np.array(pattern, dtype=np.float64),
         pipelines.selected(LayerSettings.of(settings), tuple(names)),
         tuple(modes),
@@ -246,9 +251,11 @@ def explorer_payload_text(
     >>> text.startswith('{"version":2'), (h, w, radius), modes
     (True, (8, 8, 1), ('zero', 'wrap'))
     """
-    data = build_explorer_payload(pattern, settings, names, modes, wanted, show_values)
+    data, text = explorer.fit_explorer_payload(
+        *_fit_args(pattern, settings, names, modes, wanted, show_values)
+    )
     dims = (int(data["height"]), int(data["width"]), int(data["radius"]))
-    return (explorer.payload_json(data), *dims, tuple(data["modes"]))
+    return (text, *dims, tuple(data["modes"]))
 
 
 def explorer_payload(view: view_state.ViewState, wanted: int = explorer.MAX_RADIUS) -> dict:

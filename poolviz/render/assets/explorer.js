@@ -19,7 +19,9 @@
 
 const MAX_BATCH = 512; // = poolviz/view/explorer_events.py MAX_EDITS
 const REPORT_DELAY_MS = 250; // shift report after the last change (key repeat, drags)
-const FLUSH_DELAY_MS = 25; // paint batch after the last click (a drag sends on release)
+// A click's batch leaves at the next task (a drag's on release): waiting longer only
+// delayed every painted cell's maps (the batch carries every unacknowledged edit anyway).
+const FLUSH_DELAY_MS = 0;
 // Resend unacknowledged edits after this long without an ack: longer than a busy server's
 // rerun for a new pattern (measured 0.5-1.5 s), so a retry never doubles its work.
 const RETRY_MS = 4000;
