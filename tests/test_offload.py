@@ -152,37 +152,3 @@ def test_a_server_killed_with_sigkill_leaves_no_helper_behind():
             time.sleep(0.1)
     finally:
         parent.kill()
-
-
-def test_alone_a_call_runs_here_even_with_the_helper_ready():
-    h = Helper(enabled=True, alone=lambda: True)
-    try:
-        _ready(h)
-        assert h.run(_pid) == os.getpid()
-        assert h.counts == {"helper": 0, "here": 1, "restarts": 0}
-    finally:
-        h.shutdown()
-
-
-def test_no_other_script_runs_sees_the_other_session_threads():
-    import threading
-
-    from ui.offload import SCRIPT_THREAD, no_other_script_runs
-
-    assert no_other_script_runs()
-    release, seen = threading.Event(), {}
-
-    def session():
-        seen["alone"] = no_other_script_runs()  # itself does not count
-        release.wait(10)
-
-    other = threading.Thread(target=session, name=SCRIPT_THREAD)
-    other.start()
-    try:
-        time.sleep(0.1)
-        assert seen["alone"] is True
-        assert no_other_script_runs() is False  # another session's run is going on
-    finally:
-        release.set()
-        other.join(10)
-    assert no_other_script_runs()

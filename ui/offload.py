@@ -17,9 +17,6 @@ a place to run:
   after a restart never waits for it;
 * if the process dies or a build there takes longer than :data:`WAIT_S`, that build runs
   here and the process is replaced;
-* while no other session's script is running, a build runs here too: the helper is for
-  the other sessions' sake, and its pipe costs a build 5-10 ms (measured: a 16×16
-  payload in 42 ms there, 32-37 ms here), which a lone student would only wait for;
 * an exception the function raises (a bad view's ``ValueError``) comes back as itself,
   exactly as if it had run here;
 * ``POOLVIZ_HELPER_PROCESS=0`` runs everything here (a platform that cannot start
@@ -48,7 +45,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Helper", "helper", "no_other_script_runs", "ENV", "WAIT_S"]
+__all__ = ["Helper", "helper", "ENV", "WAIT_S"]
 
 ENV = "POOLVIZ_HELPER_PROCESS"  # "0": no helper process, every build here
 WAIT_S = 30.0  # a build still running there after this is redone here, the helper replaced
@@ -91,20 +88,11 @@ class Helper:
         False: :meth:`run` always runs here. Default: unless ``POOLVIZ_HELPER_PROCESS=0``.
     wait_s : float
         How long :meth:`run` waits for the helper before running the call here.
-    alone : callable, optional
-        ``alone()`` True: no other work waits for this process's interpreter lock, so
-        :meth:`run` runs the call here. Default: never alone.
     """
 
-    def __init__(
-        self,
-        enabled: bool | None = None,
-        wait_s: float = WAIT_S,
-        alone: Callable[[], bool] | None = None,
-    ) -> None:
+    def __init__(self, enabled: bool | None = None, wait_s: float = WAIT_S) -> None:
         self.enabled = os.environ.get(ENV, "1") != "0" if enabled is None else enabled
         self.wait_s = wait_s
-        self.alone = alone or (lambda: False)
         self._lock = threading.Lock()
         self._pool: cf.ProcessPoolExecutor | None = None
         self._ready: cf.Future | None = None  # the warm-up: done once the helper can build
@@ -140,7 +128,7 @@ class Helper:
         """
         self.start()
         pool = self._pool
-        if pool is None or not self.ready() or self.alone():
+        if pool is None or not self.ready():
             return self._here(fn, args)
         try:
             future = pool.submit(fn, *args)
@@ -205,17 +193,4 @@ def _kill(pool: cf.ProcessPoolExecutor) -> None:
     pool.shutdown(wait=False, cancel_futures=True)
 
 
-SCRIPT_THREAD = "ScriptRunner.scriptThread"  # Streamlit's name for a session's script run
-
-
-def no_other_script_runs() -> bool:
-    """Whether the calling thread is the only session script running in this process.
-
-    >>> no_other_script_runs()  # no Streamlit script runs here at all
-    True
-    """
-    me = threading.current_thread()
-    return not any(t.name == SCRIPT_THREAD and t is not me for t in threading.enumerate())
-
-
-helper = Helper(alone=no_other_script_runs)  # the server's one (started by its first run())
+helper = Helper()  # the server's one helper (started by its first run() call)
