@@ -356,7 +356,8 @@ class WsPage:
         self.pending: set[str] = set()  # fragments of the widgets set since the last run
         self.explorer: dict = {}  # the component's data of the last run, payload aside
         self.payload_text = ""
-        self._payload: tuple[str, dict] | None = None  # (text, parsed), parsed on demand
+        # (text, parsed, its input grid), parsed and decoded on demand, once per payload
+        self._payload: tuple[str, dict, list] | None = None
         self.shift = {"dx": 0, "dy": 0, "mode": "zero"}  # what the component state says
         self.seq = 0  # the last paint batch's sequence number
         self.cache: dict[str, list] = {}  # hash -> [ForwardMsg, runs since last used]
@@ -454,7 +455,7 @@ class WsPage:
         import json
 
         if self._payload is None or self._payload[0] is not self.payload_text:
-            self._payload = (self.payload_text, json.loads(self.payload_text))
+            self._payload = (self.payload_text, json.loads(self.payload_text), [])
         return self._payload[1]
 
     def input_pattern(self) -> list[list[float]]:
@@ -462,9 +463,12 @@ class WsPage:
         from poolviz.render.explorer import decode_maps
 
         p = self.payload()
-        flat = decode_maps(p)[p["input"]["original"]].tolist()
-        w = p["width"]
-        return [flat[i : i + w] for i in range(0, len(flat), w)]
+        grid = self._payload[2]
+        if not grid:  # once per payload: each paint decoded the whole bank again
+            flat = decode_maps(p)[p["input"]["original"]].tolist()
+            w = p["width"]
+            grid.extend(flat[i : i + w] for i in range(0, len(flat), w))
+        return grid
 
     def address_view(self):
         """The view the address the page last wrote encodes (poolviz.view.state.decode)."""

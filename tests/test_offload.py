@@ -29,6 +29,18 @@ def _bad_radius() -> None:
     downloads.explorer_payload_text(state.BOOK_PATTERN, ((1.0,),), wanted=99)
 
 
+def _wait_gone(pid: int, message: str, timeout: float = 10.0) -> None:
+    """Wait until process ``pid`` no longer exists; fail with ``message`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        assert time.monotonic() < deadline, message
+        time.sleep(0.05)
+
+
 def _ready(helper: Helper, timeout: float = 60.0) -> int:
     helper.start()
     deadline = time.monotonic() + timeout
@@ -85,14 +97,7 @@ def test_a_stuck_build_is_redone_here_and_the_helper_replaced():
         assert h.run(_stuck_unless_in, os.getpid()) == os.getpid()
         assert time.monotonic() - started < 10.0  # waited 0.5 s, not the stuck call's 60
         assert h.counts["restarts"] == 1
-        deadline = time.monotonic() + 10
-        while True:  # the stuck helper was killed, not left running
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            assert time.monotonic() < deadline, "the stuck helper is still alive"
-            time.sleep(0.05)
+        _wait_gone(pid, "the stuck helper is still alive")  # killed, not left running
     finally:
         h.shutdown()
 
@@ -107,14 +112,7 @@ def test_disabled_it_never_starts_a_process(monkeypatch):
 def test_shutdown_ends_the_helper_process(helper):
     pid = _ready(helper)
     helper.shutdown()
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        assert time.monotonic() < deadline, "the helper outlived shutdown()"
-        time.sleep(0.05)
+    _wait_gone(pid, "the helper outlived shutdown()")
     assert not helper.ready()
 
 
@@ -142,13 +140,6 @@ def test_a_server_killed_with_sigkill_leaves_no_helper_behind():
         pid = int(parent.stdout.readline())
         parent.kill()  # SIGKILL to the server alone, not to its process group
         parent.wait(10)
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            assert time.monotonic() < deadline, "the helper outlived its killed server"
-            time.sleep(0.1)
+        _wait_gone(pid, "the helper outlived its killed server", timeout=15.0)
     finally:
         parent.kill()

@@ -109,9 +109,9 @@ function makeScale(range) {
 }
 
 function decodeMask(text, cells) {
-  const raw = atob(text);
+  const bytes = base64Bytes(text);
   const out = new Uint8Array(cells);
-  for (let i = 0; i < cells; i++) out[i] = (raw.charCodeAt(i >> 3) >> (7 - (i & 7))) & 1;
+  for (let i = 0; i < cells; i++) out[i] = (bytes[i >> 3] >> (7 - (i & 7))) & 1;
   return out;
 }
 
