@@ -15,7 +15,7 @@ st.set_page_config(
 
 from app_pages import PAGES  # noqa: E402 — set_page_config must be the first Streamlit call
 from poolviz.view.state import DEFAULT as DEFAULT_VIEW  # noqa: E402
-from ui.explorer import fit_shift  # noqa: E402
+from ui.explorer import fit_shift, start_run  # noqa: E402
 from ui.header import header  # noqa: E402
 from ui.lesson import draw_lesson  # noqa: E402
 from ui.panels import guarded, page_message, page_style  # noqa: E402
@@ -38,6 +38,7 @@ KEPT = tuple(key for page in PAGES.values() for key in getattr(page, "KEEP", ())
 # not the sidebar's two dozen widgets (sidebar changes still rerun the whole page).
 @st.fragment
 def main_area() -> None:
+    start_run()
     keep_alive(*KEPT)  # widgets of closed tabs would otherwise lose their values
     guarded("The shift", fit_shift, current_view())
     guarded("The lesson", draw_lesson, current_view())

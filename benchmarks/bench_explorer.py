@@ -18,10 +18,12 @@ Chromium at 1280×800 and prints, each with PASS/MISS against its target:
   caused (script state back to ``notRunning`` with the address showing the new dx), printed
   with the 250 ms debounce included and with it subtracted, and the part after the report
   left the browser (its websocket send);
-- a click on the input grid -> the frame that shows the painted cell, and -> the frame in
+- a click on the input grid -> the frame that shows the painted cell, -> the frame in
   which every map shows the server's answer (``data-ack`` moved, no pending edit, a new
-  payload whose input is the painted pattern); the last payload is checked against the one
-  Python builds for that pattern;
+  payload whose input is the painted pattern; a paint's first payload holds only the shifts
+  near the current one, ui/explorer.py), and -> the frame with every shift of the controls'
+  range (``data-complete``); the last payload is checked against the one Python builds for
+  that pattern;
 - a fresh browser context (empty HTTP cache, new session) opening the default link, with the
   server warm -> the first frame with maps drawn (``data-draws`` >= 1 and every map's
   ``data-values`` set), from the navigation start;
@@ -87,7 +89,7 @@ _INIT_JS = """
 _INSTALL_JS = """
 (root, selector) => {
   const m = (window.__pvxBench = {start: null, keyMs: null, drawMs: null, draws: null,
-                                  paintMs: null, allMs: null, ack: 0, before: null,
+                                  paintMs: null, allMs: null, wholeMs: null, ack: 0, before: null,
                                   payload: null, painted: null, target: null, tripMs: null,
                                   sentMs: null, sawRun: false});
   // cb(renderMs): renderMs is that frame's own rendering work (style, layout, paint), from
@@ -101,7 +103,8 @@ _INSTALL_JS = """
   const idle = () => app.getAttribute('data-test-script-state') === 'notRunning';
   const urlDx = () => new URLSearchParams(location.search).get('dx') ?? String(m.defaultDx);
   m.arm = (target, defaultDx) => {
-    m.start = null; m.keyMs = m.drawMs = m.draws = m.paintMs = m.allMs = null;
+    m.start = null; m.keyMs = m.drawMs = m.draws = m.paintMs = m.allMs = m.wholeMs = null;
+    m.firstRadius = null;
     m.tripMs = m.sentMs = m.urlSeen = null; m.sawRun = false; m.target = target; m.defaultDx = defaultDx;
     m.ack = +root.dataset.ack; m.payload = root.__pvx.payloadText; m.painted = null;
     m.sent0 = window.__wsSent.length;
@@ -159,13 +162,21 @@ _INSTALL_JS = """
     after(() => { if (grid.dataset.values !== m.before) m.paintMs = performance.now() - start; });
   });
   // Every map follows once the server acknowledged the edit and shipped the new pattern's
-  // payload: its input equals what was painted, nothing is pending.
+  // payload: its input equals what was painted, nothing is pending. That payload may be a
+  // first one (the shifts near the current one, data-complete "false"); "whole" is the
+  // frame once every shift in the controls' range is there.
   new MutationObserver(() => {
     const start = m.start, st = root.__pvx;
-    if (start === null || m.allMs !== null || m.paintMs === null) return;
+    if (start === null || m.wholeMs !== null || m.paintMs === null) return;
     if (+root.dataset.ack > m.ack && st.pending.length === 0 && st.payloadText !== m.payload
         && grid.dataset.values === m.painted) {
-      after(() => { if (m.allMs === null) m.allMs = performance.now() - start; });
+      const whole = root.dataset.complete === 'true';
+      if (m.firstRadius === null) m.firstRadius = +root.dataset.radius;
+      after(() => {
+        const now = performance.now() - start;
+        if (m.allMs === null) m.allMs = now;
+        if (whole && m.wholeMs === null) m.wholeMs = now;
+      });
     }
   }).observe(root, {attributes: true, attributeFilter: ['data-ack', 'data-draws']});
 }
@@ -382,9 +393,12 @@ def measure_clicks(page, n: int, received: Received) -> dict[str, list[float]]:
     -------
     dict
         ``paint`` (click -> the frame showing the cell), ``all`` (click -> the frame after
-        the server's answer is drawn), ``bytes`` (websocket bytes received meanwhile).
+        the server's first answer is drawn: every map on screen updated), ``whole`` (click
+        -> every shift of the controls' range drawn; ``all`` when the first answer had
+        them), ``radius`` (the first answer's), ``bytes`` (websocket bytes received until
+        the whole payload's run is over: both runs when there was a first payload).
     """
-    out: dict[str, list[float]] = {"paint": [], "all": [], "bytes": []}
+    out: dict[str, list[float]] = {"paint": [], "all": [], "whole": [], "radius": [], "bytes": []}
     grid = page.locator(f"{ROOT} {INPUT}")
     size = len(json.loads(grid.get_attribute("data-values")))
     for i in range(WARMUP + n):
@@ -400,12 +414,14 @@ def measure_clicks(page, n: int, received: Received) -> dict[str, list[float]]:
         )
         before = received.total
         page.mouse.click(x, y)
-        page.wait_for_function("window.__pvxBench.allMs !== null", timeout=30_000)
+        page.wait_for_function("window.__pvxBench.wholeMs !== null", timeout=30_000)
         page.wait_for_selector(APP_IDLE)
         sample = page.evaluate(_SAMPLE_JS)
         if i >= WARMUP:
             out["paint"].append(sample["paintMs"])
             out["all"].append(sample["allMs"])
+            out["whole"].append(sample["wholeMs"])
+            out["radius"].append(sample["firstRadius"])
             out["bytes"].append(received.total - before)
     return out
 
@@ -571,9 +587,17 @@ def main() -> int:
         f"({len(clicks_16['paint'])}/{len(clicks_16['paint'])})"
     )
     print(summary("click -> all maps updated (ack, new payload)", clicks_16["all"], 0))
+    firsts = [r for r, w, a in zip(clicks_16["radius"], clicks_16["whole"], clicks_16["all"],
+                                   strict=True) if w > a]
     print(
-        f"  websocket bytes received per paint rerun: median {statistics.median(clicks_16['bytes']):,.0f}, "
-        f"max {max(clicks_16['bytes']):,.0f}; "
+        f"  {len(firsts)}/{len(clicks_16['all'])} clicks answered first with the shifts near the "
+        f"current one (radius {', '.join(sorted({str(int(r)) for r in firsts})) or '-'}), "
+        "then with every shift"
+    )
+    print(summary("click -> every shift of the range drawn", clicks_16["whole"], 0))
+    print(
+        f"  websocket bytes received per paint (both runs): median "
+        f"{statistics.median(clicks_16['bytes']):,.0f}, max {max(clicks_16['bytes']):,.0f}; "
         f"last payload equals Python's for the painted pattern: {payload_ok}"
     )
     print(
@@ -606,11 +630,11 @@ def main() -> int:
         f"  websocket bytes received, shift rerun:    {statistics.median(trips_32['bytes']):>11,.0f} bytes (median of 3)"
     )
     print(
-        f"  websocket bytes received, paint rerun:    {statistics.median(clicks_32['bytes']):>11,.0f} bytes (median of 3)"
+        f"  websocket bytes received, a paint:        {statistics.median(clicks_32['bytes']):>11,.0f} bytes (its runs together, median of 3)"
     )
     print(
         verdict(
-            "websocket bytes of a new view (paint rerun)",
+            "websocket bytes of a new view (a paint, its runs together)",
             statistics.median(clicks_32["bytes"]),
             BYTES_TARGET,
             "bytes",

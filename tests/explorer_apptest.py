@@ -134,10 +134,22 @@ def send(
     return at.run()
 
 
-def paint(at: AppTest, cells: list[tuple[int, int, int]], seq: int) -> AppTest:
-    """One paint batch: ``(row, col, value)`` edits, the last numbered ``seq``."""
+def first_payload(at: AppTest, key: str = KEY) -> bool:
+    """Whether the component was given a paint's first payload: fewer shifts than its
+    controls' range (ui.explorer.page_explorer)."""
+    d = data(at, key)
+    return d["reach"] > d["payload"]["radius"]
+
+
+def paint(at: AppTest, cells: list[tuple[int, int, int]], seq: int, more: bool = True) -> AppTest:
+    """One paint batch: ``(row, col, value)`` edits, the last numbered ``seq``; then, as the
+    browser does once it has drawn a first payload, the ``more`` trigger (unless ``more``
+    is False)."""
     edits = [{"row": r, "col": c, "value": v} for r, c, v in cells]
-    return send(at, edits={"seq": seq, "edits": edits})
+    send(at, edits={"seq": seq, "edits": edits})
+    if more and not at.exception and first_payload(at, KEY):
+        send(at, trigger=("more", True))
+    return at
 
 
 def move(at: AppTest, dx: int, dy: int = 0, mode: str = "zero") -> AppTest:

@@ -20,7 +20,7 @@ from app_pages.explore import EXPORT_LABELS
 from poolviz.core.patterns import make_preset
 from poolviz.lessons.comparison import compare
 from poolviz.lessons.pipelines import selected
-from poolviz.render.explorer import DECIMALS, MAX_PAYLOAD_BYTES
+from poolviz.render.explorer import DECIMALS, MAX_PAYLOAD_BYTES, decode_maps, shift_index
 from poolviz.view import downloads
 from poolviz.view import state as view_state
 from ui.cached import clear_shared_caches
@@ -105,6 +105,67 @@ def test_painted_cells_apply_once_and_reach_the_address():
     explorer.paint(at, [(7, 7, 1), (0, 1, 1)], seq=3)
     assert explorer.data(at)["ack"] == 3
     assert np.count_nonzero(np.array(at.session_state.pattern) != after) == 1
+
+
+def _per_shift(payload: dict) -> dict[tuple, dict]:
+    """Everything a payload draws at each (mode, dx, dy): every stage's map, the changed
+    masks and the sentences, decoded."""
+    maps, r = decode_maps(payload), payload["radius"]
+    stages = [payload["input"], *(s for p in payload["pipelines"] for s in p["stages"])]
+    out = {}
+    for mode in payload["modes"]:
+        for dy in range(-r, r + 1):
+            for dx in range(-r, r + 1):
+                k = shift_index(dx, dy, r)
+                out[mode, dx, dy] = {
+                    "maps": [maps[s["shifted"][mode][k]].tolist() for s in stages],
+                    "originals": [maps[s["original"]].tolist() for s in stages],
+                    "changed": [payload["masks"][s["changed"][mode][k]] for s in stages],
+                    "sentences": [payload["texts"][i] for i in payload["sentences"][mode][k]],
+                }
+    return out
+
+
+def test_a_paint_draws_the_shifts_near_the_current_one_first_then_all_of_them():
+    at = run_app()  # the default view: dx=+1, radius 8
+    explorer.paint(at, [(2, 3, 1)], seq=1, more=False)
+    assert not at.exception
+    first = explorer.data(at)
+    assert explorer.first_payload(at)
+    assert (first["payload"]["radius"], first["reach"], first["ack"]) == (1, 8, 1)
+    painted = view_state.DEFAULT.with_pattern(np.array(at.session_state.pattern))
+    assert_shows(at, painted)  # the maps on screen are the new pattern's already
+    assert view_state.decode({"p": qp(at)["p"]}).state.pattern == painted.pattern
+    # The browser asks for the rest once it has drawn the first payload.
+    explorer.send(at, trigger=("more", True))
+    whole = explorer.data(at)
+    assert not explorer.first_payload(at)
+    assert (whole["payload"]["radius"], whole["reach"], whole["ack"]) == (8, 8, 1)
+    assert_shows(at, painted)
+    # Every shift of the first payload draws exactly what the whole payload draws there,
+    # in the same colour scale.
+    near, full = _per_shift(first["payload"]), _per_shift(whole["payload"])
+    assert len(near) == 2 * 9 and all(near[k] == full[k] for k in near)
+    assert first["payload"]["range"] == whole["payload"]["range"]
+
+
+def test_a_paint_far_from_the_centre_or_on_a_cached_pattern_draws_the_whole_payload_at_once():
+    at = run_app()
+    explorer.move(at, 5, 0)  # beyond NEAR_MAX_RADIUS: a first payload would save little
+    explorer.paint(at, [(2, 3, 1)], seq=1, more=False)
+    assert not explorer.first_payload(at) and explorer.data(at)["payload"]["radius"] == 8
+    explorer.move(at, 0, 0)
+    explorer.paint(at, [(2, 3, 0)], seq=2, more=False)  # back to the default pattern: cached
+    assert not explorer.first_payload(at) and explorer.data(at)["payload"]["radius"] == 8
+
+
+@pytest.mark.parametrize("value", [True, None, "x" * 5000, {"radius": -1}, [1, 2]])
+def test_the_more_trigger_only_reruns_whatever_it_carries(value):
+    at = run_app()
+    before = explorer.data(at)
+    explorer.send(at, trigger=("more", value))
+    assert not at.exception and not at.error
+    assert explorer.data(at) == before and qp(at) == {}
 
 
 def test_a_shift_beyond_the_radius_of_a_large_pattern_is_clamped_with_a_note():
@@ -249,9 +310,13 @@ def test_a_session_keeps_its_own_payloads_when_the_shared_cache_has_moved_on(mon
     clear_shared_caches()  # a class's other views pushed this one out of the process cache
     built = []
     real = ui.explorer.explorer_view
-    monkeypatch.setattr(
-        ui.explorer, "explorer_view", lambda *a, **k: built.append(a) or real(*a, **k)
-    )
+
+    def counted(*a, **k):
+        built.append(a)
+        return real(*a, **k)
+
+    counted.peek = real.peek
+    monkeypatch.setattr(ui.explorer, "explorer_view", counted)
     explorer.move(at, 2, 0)
     assert not at.exception and built == []  # the released shift rebuilt nothing
     assert explorer.data(at)["payload"] == before

@@ -102,6 +102,37 @@ def test_a_stuck_build_is_redone_here_and_the_helper_replaced():
         h.shutdown()
 
 
+def _sleep_then_pid(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_a_submitted_job_runs_there_while_this_process_goes_on(helper):
+    pid = _ready(helper)
+    started = time.monotonic()
+    job = helper.submit(_sleep_then_pid, 0.5)
+    assert job.started and time.monotonic() - started < 0.4  # submit did not wait
+    assert job.result() == pid and job.result() == pid  # computed once, kept
+    assert helper.counts == {"helper": 1, "here": 0, "restarts": 0}
+
+
+def test_a_job_the_helper_could_not_take_runs_here_when_asked(helper):
+    job = helper.submit(_pid)  # the first call starts the helper; it is not ready yet
+    assert not job.started and helper.counts["here"] == 0  # nothing ran yet
+    assert job.result() == os.getpid() and helper.counts["here"] == 1
+
+
+def test_a_jobs_exception_comes_back_and_a_killed_helpers_job_runs_here(helper):
+    _ready(helper)
+    with pytest.raises(PoolvizError, match=r"got 99"):
+        helper.submit(_bad_radius).result()
+    pid = helper.pid()
+    job = helper.submit(_sleep_then_pid, 2.0)
+    os.kill(pid, signal.SIGKILL)
+    assert job.result() == os.getpid()  # the dead helper's job, redone here
+    assert helper.counts["restarts"] == 1
+
+
 def test_disabled_it_never_starts_a_process(monkeypatch):
     monkeypatch.setenv("POOLVIZ_HELPER_PROCESS", "0")
     h = Helper()

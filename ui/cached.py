@@ -49,7 +49,8 @@ def shared_cache(max_entries: int, ttl: float = 3600.0) -> Callable:
     payload (a ~200 kB string, looked up twice per rerun) that was ~15 % of a rerun's
     server time, and the copies were garbage for the allocator. Keys compare by
     equality, so two arguments never share an entry by accident. At most
-    ``max_entries`` entries, each at most ``ttl`` seconds old; ``fn.clear()`` empties it.
+    ``max_entries`` entries, each at most ``ttl`` seconds old; ``fn.clear()`` empties it,
+    and ``fn.peek(*args)`` returns an entry without computing one (None if there is none).
 
     >>> calls = []
     >>> @shared_cache(max_entries=2)
@@ -58,6 +59,8 @@ def shared_cache(max_entries: int, ttl: float = 3600.0) -> Callable:
     ...     return n * n
     >>> [square(3), square(3), square(4), square(5), square(3)], calls
     ([9, 9, 16, 25, 9], [3, 4, 5, 3])
+    >>> square.peek(5), square.peek(4)  # looks, never computes
+    (25, None)
     """
 
     def decorate(fn: Callable) -> Callable:
@@ -85,7 +88,14 @@ def shared_cache(max_entries: int, ttl: float = 3600.0) -> Callable:
             with lock:
                 entries.clear()
 
+        def peek(*args, **kwargs):
+            key = (args, tuple(sorted(kwargs.items())))
+            with lock:
+                hit = entries.get(key)
+            return hit[1] if hit is not None and time.monotonic() - hit[0] <= ttl else None
+
         cached.clear = clear
+        cached.peek = peek
         _SHARED.append(clear)
         return cached
 

@@ -10,6 +10,7 @@ from poolviz.lessons.pipelines import PIPELINES
 from poolviz.view import uploads as images
 from poolviz.view.explorer_events import ExplorerEvent, apply_edits
 from poolviz.view.selections import clicked_stage_cell
+from ui import explorer
 from ui.panels import safe_callback
 from ui.session import bump, note, set_kernel, set_pattern, set_shift, ss
 
@@ -46,6 +47,7 @@ def on_painted(event: ExplorerEvent) -> None:
     grid, ss.explorer_ack, count = apply_edits(np.array(ss.pattern), event, ss.explorer_ack)
     if count:
         set_pattern(grid)
+        ss[explorer.PAINTED] = True  # this run may draw a first payload (ui.explorer)
 
 
 @safe_callback

@@ -19,6 +19,8 @@ of the run the browser caused, with a checked :class:`ExplorerEvent`; so the pat
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,8 +37,8 @@ from ui.cached import shared_cache
 from ui.session import set_shift
 
 __all__ = [
-    "ExplorerView", "explorer_view", "page_explorer", "clamp_shift", "fit_shift", "draw_explorer",
-    "COMPONENT_NAME",
+    "ExplorerView", "explorer_view", "page_explorer", "start_run", "near_radius", "clamp_shift",
+    "fit_shift", "draw_explorer", "COMPONENT_NAME", "PAINTED",
 ]
 
 COMPONENT_NAME = "poolviz_explorer"
@@ -46,7 +48,12 @@ _HTML = "<noscript>The maps need JavaScript.</noscript>"
 @dataclass(frozen=True)
 class ExplorerView:
     """One view's payload (compact JSON text) and the sizes the browser's events are
-    checked against."""
+    checked against.
+
+    ``reach`` is the range the shift controls show (``±reach``); it is ``radius`` except
+    in a paint's first payload (``complete`` False), which covers only the shifts near the
+    current one while the whole payload is built (see :func:`page_explorer`).
+    """
 
     payload: str
     height: int
@@ -54,6 +61,49 @@ class ExplorerView:
     radius: int
     modes: tuple[str, ...]
     nbytes: int
+    reach: int
+
+    @property
+    def complete(self) -> bool:
+        """Whether the payload holds every shift the controls offer."""
+        return self.radius >= self.reach
+
+
+def _view(built: tuple, reach: int | None = None) -> ExplorerView:
+    """An ExplorerView of what ``downloads.explorer_payload_text`` returned; with a
+    ``reach``, a first payload (incomplete)."""
+    text, height, width, radius, shipped = built
+    return ExplorerView(
+        text, height, width, radius, shipped, len(text.encode("utf-8")),
+        reach=radius if reach is None else max(reach, radius),
+    )
+
+
+# Builds started for a paint's first payload (page_explorer), by explorer_view's arguments,
+# until explorer_view takes them. Bounded: a session that left before its next run leaves
+# one behind.
+_JOBS: OrderedDict[tuple, offload.Job] = OrderedDict()
+_JOBS_LOCK = threading.Lock()
+MAX_JOBS = 8
+
+
+def _start_job(args: tuple) -> None:
+    """Start ``explorer_view(*args)``'s build in the helper, unless one runs or the helper
+    is not ready (then explorer_view builds it when asked)."""
+    with _JOBS_LOCK:
+        if args in _JOBS:
+            return
+    job = offload.helper.submit(downloads.explorer_payload_text, *args)
+    if job.started:
+        with _JOBS_LOCK:
+            _JOBS[args] = job
+            while len(_JOBS) > MAX_JOBS:
+                _JOBS.popitem(last=False)
+
+
+def _take_job(args: tuple) -> offload.Job | None:
+    with _JOBS_LOCK:
+        return _JOBS.pop(args, None)
 
 
 # Shared by sessions (an ExplorerView is immutable), for links that many open at once; a
@@ -71,15 +121,35 @@ def explorer_view(
     """Every shift within the largest radius that keeps the view under 1 MB, with the
     sentences; cached by pattern, settings (a hashable LayerSettings or kernel), the two
     pipelines' names (poolviz.lessons.pipelines) and the modes. Built in the server's
-    helper process (:mod:`ui.offload`): the build is most of a paint's server time."""
-    text, height, width, radius, shipped = offload.helper.run(
-        downloads.explorer_payload_text, pattern, settings, names, modes, wanted, show_values
-    )
-    return ExplorerView(text, height, width, radius, shipped, len(text.encode("utf-8")))
+    helper process (:mod:`ui.offload`): the build is most of a paint's server time. A
+    build that a paint's first run started there (:func:`page_explorer`) is the one
+    waited for."""
+    args = (pattern, settings, names, modes, wanted, show_values)
+    job = _take_job(args) or offload.helper.submit(downloads.explorer_payload_text, *args)
+    return _view(job.result())
+
+
+NEAR_MAX_RADIUS = 3  # a paint's first payload: at most 7×7 shifts a mode (the whole: 17×17)
+
+
+def near_radius(dx: int, dy: int, reach: int) -> int | None:
+    """The radius of a paint's first payload: the smallest that holds the shift, and at
+    least 1 so that a one-step scrub needs nothing more; None when that would not be much
+    less than the whole payload (beyond :data:`NEAR_MAX_RADIUS`, or not below ``reach``).
+
+    >>> near_radius(0, 0, 8), near_radius(-2, 1, 8), near_radius(4, 0, 8), near_radius(0, 0, 1)
+    (1, 2, None, None)
+    """
+    r = max(1, abs(dx), abs(dy))
+    return r if r <= NEAR_MAX_RADIUS and r < reach else None
+
+
 
 
 SESSION_VIEWS = 3  # payloads a session keeps for itself (see page_explorer)
 _HELD = "_explorer_views"  # session-state key: (key, ExplorerView) pairs, newest last
+PAINTED = "_explorer_painted"  # session-state key: this run follows a paint (ui.callbacks)
+_FIRST = "_explorer_first"  # session-state key: (key, first payload) drawn by this run
 
 
 def page_explorer(view) -> ExplorerView:
@@ -91,15 +161,58 @@ def page_explorer(view) -> ExplorerView:
     (8 entries, kept for links many open at once) and every released shift rebuilt its
     payload (measured: 90 ms of server CPU per action instead of 30). What a session holds
     goes when the session ends.
+
+    After a paint the maps must follow within one round trip, and the whole payload (17×17
+    shifts in 2 modes on a 16×16 pattern) was most of that trip: its build, its 0.7 MB on
+    the wire and in the browser. So a paint's run starts that build in the helper process
+    and draws a first payload of only the shifts within :func:`near_radius` of the current
+    one, built here (about a thirtieth of the work). Once the browser has drawn it, it asks
+    for the rest (the component's ``more`` trigger), and that run draws the whole payload.
+    The first one's numbers come from the same core; the controls keep their range and
+    stop at its edge until the rest arrives. While the helper is not ready, that run builds
+    the whole payload here. Not for a pattern of a size this session has not drawn (the
+    controls' range is the last drawn payload's radius).
     """
+    painted = st.session_state.pop(PAINTED, False)
     args = (
         view.pattern, view.layer_settings(), tuple(view.pipelines), SHIFT_MODES,
         render_explorer.MAX_RADIUS, view.show_values,
     )
     held = dict(st.session_state.get(_HELD, ()))  # insertion order: oldest first
-    out = held.pop(args, None) or explorer_view(*args)
+    out = held.pop(args, None)
+    if out is None:
+        first = st.session_state.get(_FIRST)
+        if first is not None and first[0] == args:  # asked again in the same run
+            return first[1]
+        if painted and (first := _first_payload(view, args, held)) is not None:
+            return first
+        out = explorer_view(*args)
     st.session_state[_HELD] = [*list(held.items())[-(SESSION_VIEWS - 1):], (args, out)]
     return out
+
+
+def _first_payload(view, args: tuple, held: dict) -> ExplorerView | None:
+    """A paint's first payload (see :func:`page_explorer`), or None when the whole one is
+    to be drawn at once."""
+    if explorer_view.peek(*args):
+        return None
+    shape = (len(view.pattern), len(view.pattern[0]))
+    reach = next(
+        (v.radius for v in reversed(held.values()) if (v.height, v.width) == shape), None
+    )
+    radius = None if reach is None else near_radius(view.dx, view.dy, reach)
+    if radius is None:
+        return None
+    _start_job(args)  # in the helper, while this process builds and ships the first payload
+    out = _view(downloads.explorer_payload_text(*args[:4], radius, args[5]), reach=reach)
+    st.session_state[_FIRST] = (args, out)
+    return out
+
+
+def start_run() -> None:
+    """Call first in the fragment: a first payload was the last run's only, even if that
+    run was cut short (this run draws the whole payload, built in the helper meanwhile)."""
+    st.session_state.pop(_FIRST, None)
 
 
 def clamp_shift(dx: int, dy: int, radius: int) -> tuple[int, int]:
@@ -203,6 +316,7 @@ def draw_explorer(
         "editable": bool(editable),
         "present": bool(present),
         "ack": int(ack),
+        "reach": int(view.reach),  # the controls' range; the payload's radius may be less
         "shift": {
             "dx": dx,
             "dy": dy,
@@ -215,6 +329,9 @@ def draw_explorer(
         data=data,
         on_shift_change=lambda: dispatch(on_shift, "shift"),
         on_edits_change=lambda: dispatch(on_edits, "edits"),
+        # Sent once a first payload is drawn (page_explorer): a rerun is all it asks for,
+        # so its value is never read.
+        on_more_change=lambda: None,
     )
     raw = {"shift": result.get("shift"), "edits": result.get("edits")}
     return validate_event(raw, *dims) or ExplorerEvent()

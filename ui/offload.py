@@ -19,6 +19,8 @@ a place to run:
   here and the process is replaced;
 * an exception the function raises (a bad view's ``ValueError``) comes back as itself,
   exactly as if it had run here;
+* :meth:`Helper.submit` starts a build there and returns at once, so that this process
+  can do something else meanwhile (a paint's small first payload, :mod:`ui.explorer`);
 * ``POOLVIZ_HELPER_PROCESS=0`` runs everything here (a platform that cannot start
   processes, or a debugger that must see the build).
 
@@ -45,7 +47,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Helper", "helper", "ENV", "WAIT_S"]
+__all__ = ["Helper", "Job", "helper", "ENV", "WAIT_S"]
 
 ENV = "POOLVIZ_HELPER_PROCESS"  # "0": no helper process, every build here
 WAIT_S = 30.0  # a build still running there after this is redone here, the helper replaced
@@ -126,22 +128,24 @@ class Helper:
         ``fn`` must be importable by name (a module-level function) and its arguments
         and result picklable. Exceptions ``fn`` raises propagate unchanged.
         """
+        return self.submit(fn, *args).result()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Job:
+        """Start ``fn(*args)`` in the helper and return at once; :meth:`Job.result` waits.
+
+        When the helper is not ready the job has not started (``job.started`` is False):
+        its ``result()`` runs ``fn`` here, as :meth:`run` would.
+        """
         self.start()
         pool = self._pool
         if pool is None or not self.ready():
-            return self._here(fn, args)
+            return Job(self, None, None, fn, args)
         try:
             future = pool.submit(fn, *args)
         except RuntimeError:  # broken or shut down between the check and the submit
             self._replace(pool)
-            return self._here(fn, args)
-        try:
-            result = future.result(timeout=self.wait_s)
-        except (cf.process.BrokenProcessPool, cf.TimeoutError):
-            self._replace(pool)
-            return self._here(fn, args)
-        self._count("helper")
-        return result
+            return Job(self, None, None, fn, args)
+        return Job(self, pool, future, fn, args)
 
     def _count(self, where: str) -> None:
         with self._lock:
@@ -166,6 +170,51 @@ class Helper:
             pool, self._pool, self._ready = self._pool, None, None
         if pool is not None:
             _kill(pool)
+
+
+class Job:
+    """One call handed to :meth:`Helper.submit`: ``result()`` is its value, computed once.
+
+    A job the helper could not take, or whose helper died or took longer than its
+    ``wait_s``, runs here on ``result()``, and a dead or stuck helper is replaced.
+
+    >>> job = Helper(enabled=False).submit(pow, 2, 10)
+    >>> job.started, job.result(), job.result()
+    (False, 1024, 1024)
+    """
+
+    def __init__(self, helper: Helper, pool, future: cf.Future | None, fn, args: tuple) -> None:
+        self._helper, self._pool, self._future = helper, pool, future
+        self._fn, self._args = fn, args
+        self._lock = threading.Lock()  # two threads asking at once get one computation
+        self._done = False
+        self._value: Any = None
+
+    @property
+    def started(self) -> bool:
+        """Whether the helper is computing (or has computed) it."""
+        return self._future is not None
+
+    def result(self) -> Any:
+        """The value of the call; exceptions the function raised propagate unchanged."""
+        with self._lock:
+            if not self._done:
+                self._value = self._compute()
+                self._done = True
+                self._fn = self._args = self._future = None  # nothing held but the value
+            return self._value
+
+    def _compute(self) -> Any:
+        helper, future = self._helper, self._future
+        if future is None:
+            return helper._here(self._fn, self._args)
+        try:
+            value = future.result(timeout=helper.wait_s)
+        except (cf.process.BrokenProcessPool, cf.TimeoutError):
+            helper._replace(self._pool)
+            return helper._here(self._fn, self._args)
+        helper._count("helper")
+        return value
 
 
 def _submit_with_plain_main(pool: cf.ProcessPoolExecutor, fn: Callable[..., Any], *args: Any) -> cf.Future:

@@ -96,7 +96,7 @@ _FIGURES_READY_JS = """
 }
 """.replace("__PVX__", PVX_JS)
 
-_EXPLORER_MAPS_JS = """
+EXPLORER_MAPS_JS = """
 () => {
   const root = __PVX__;
   if (!root) return null;
@@ -153,7 +153,7 @@ INPUT_MAP, SHIFTED_MAP = "input:original", "input:shifted"
 
 def explorer_maps(page: Page) -> list[dict] | None:
     """Every map the component drew, in page order: pipeline, stage, which, values, changed."""
-    return page.evaluate(_EXPLORER_MAPS_JS)
+    return page.evaluate(EXPLORER_MAPS_JS)
 
 
 def explorer_dataset(page: Page) -> dict:

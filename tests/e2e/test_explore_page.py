@@ -14,6 +14,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import numpy as np
 import pytest
@@ -23,6 +24,7 @@ from poolviz.view import state as view_state
 
 from .helpers import (
     EXPLORER,
+    EXPLORER_MAPS_JS,
     PVX_JS,
     after,
     assert_no_exception,
@@ -138,6 +140,65 @@ def test_twenty_clicks_60_ms_apart_paint_twenty_cells(page, app_url):
     app.wait_for_function(f"() => {{ const r = {PVX_JS}; return r && r.dataset.ack === '20'; }}")
     np.testing.assert_array_equal(input_values(app), want)
     assert_no_exception(app)
+
+
+# Every draw of new data, as it happened: the ack, the payload's radius, whether it holds
+# every shift, the controls' range and every map drawn (read in the same task).
+_RECORD_DRAWS_JS = """
+(root) => {
+  const maps = (__MAPS__);
+  window.__draws = [];
+  new MutationObserver(() => {
+    const ds = root.dataset;
+    if (ds.lastDraw !== 'data') return;
+    window.__draws.push({ack: ds.ack, radius: ds.radius, complete: ds.complete,
+                         max: root.querySelector('input.pvx-dx').max, maps: maps()});
+  }).observe(root, {attributes: true, attributeFilter: ['data-draws']});
+}
+""".replace("__MAPS__", EXPLORER_MAPS_JS)
+
+
+def test_a_click_shows_the_shifts_near_the_current_one_first_then_every_shift(page, app_url):
+    open_app(page, app_url + "?step=0")
+    page.locator(f"{EXPLORER} .pvx").evaluate(_RECORD_DRAWS_JS)
+    click_input_cell(page, 2, 3)
+    page.wait_for_function(
+        "() => window.__draws.some((d) => d.ack === '1' && d.complete === 'true')",
+        timeout=30_000,
+    )
+    draws = [d for d in page.evaluate("window.__draws") if d["ack"] == "1"]
+    first, last = draws[0], draws[-1]
+    # The default shift is (+1, 0): the first answer holds ±1, the controls keep ±8.
+    assert (first["radius"], first["complete"], first["max"]) == ("1", "false", "8")
+    assert (last["radius"], last["complete"], last["max"]) == ("8", "true", "8")
+    wait_for_app_run(page)
+    link = urlsplit(page.url).query
+    assert "p=" in link
+    export = cli_export(link)
+    assert_maps_equal_export(first["maps"], export)  # both: the painted pattern's maps
+    assert_maps_equal_export(last["maps"], export)
+    press(page, "dx", "ArrowRight", 3)  # beyond the first answer's ±1, now there
+    assert explorer_dataset(page)["dx"] == "4"
+    moved = parse_qs(link)
+    moved["dx"] = ["4"]
+    assert_maps_equal_export(explorer_maps(page), cli_export(urlencode(moved, doseq=True)))
+    assert_no_exception(page)
+
+
+def test_shift_keys_pressed_right_after_a_click_are_not_lost(page, app_url):
+    open_app(page, app_url + "?step=0")
+    click_input_cell(page, 2, 3)
+    press(page, "dx", "ArrowRight", 3)  # at once: before or while the first answer is drawn
+    page.wait_for_function(
+        f"() => {{ const r = {PVX_JS}; return r && r.dataset.ack === '1' "
+        "&& r.dataset.complete === 'true' && r.dataset.dx === '4'; }",
+        timeout=30_000,
+    )
+    wait_for_query(page, lambda q: q.get("dx") == ["4"] and "p" in q, timeout_s=20)
+    wait_for_app_run(page)
+    assert explorer_dataset(page)["dx"] == "4"
+    assert_maps_equal_export(explorer_maps(page), cli_export(urlsplit(page.url).query))
+    assert_no_exception(page)
 
 
 def test_a_drag_paints_a_stroke_and_makes_one_history_entry(app):

@@ -2,7 +2,9 @@
 // the input, the shifted input, every pipeline's maps and the sentences, and redraws them in
 // the browser while the shift moves. Data: poolviz/render/explorer.py (the payload, as a JSON
 // string) wrapped by ui/explorer.py ({payload, editable, ack, shift}). Everything from the
-// server is data: text goes in with textContent only, never as HTML.
+// server is data: text goes in with textContent only, never as HTML. data.reach is the
+// range of the shift controls: the payload's radius, or more for a paint's first payload,
+// which holds only the shifts near the current one until the whole one arrives.
 //
 // Streamlit calls the default export on every rerun with new data: the DOM is built once
 // (found again inside parentElement) and redrawn from the data. The same module runs with no
@@ -13,6 +15,7 @@
 // Talks back to Python:
 //   setStateValue("shift", {dx, dy, mode})  on release of a control (debounced), for the URL;
 //   setTriggerValue("edits", {seq, edits: [{row, col, value}, ...]})  painted cells, batched.
+//   setTriggerValue("more", true)  once a paint's first payload is drawn: send the rest.
 //     Edit i of a batch has sequence number seq - edits.length + 1 + i; a batch holds every
 //     edit the server has not acknowledged yet (data.ack = last applied seq), oldest first, at
 //     most MAX_BATCH, so a lost or repeated batch loses nothing and applies nothing twice.
@@ -350,11 +353,24 @@ function prepare(st) {
   sizeMap(st.shiftMap, [P.height, P.width]);
   st.inputMap.stage = st.shiftMap.stage = P.input; // its caption width counts in layout
   st.radius = P.radius;
-  for (const ctl of [st.dxCtl, st.dyCtl]) {
-    ctl.input.min = String(-P.radius);
-    ctl.input.max = String(P.radius);
-  }
+  setRange(st);
   layout(st);
+}
+
+// The controls show the page's range; a paint's first payload covers less (P.radius), and
+// the controls stop at its edge until the rest arrives, so no two views ever disagree.
+function setRange(st) {
+  const r = Math.max(st.P.radius, st.reach || 0);
+  for (const ctl of [st.dxCtl, st.dyCtl]) {
+    ctl.input.min = String(-r);
+    ctl.input.max = String(r);
+  }
+}
+
+// data.reach checked: an integer from the payload's radius to the pattern's size.
+function checkedReach(data, P) {
+  const r = data.reach;
+  return Number.isSafeInteger(r) && r > P.radius ? Math.min(r, Math.max(P.width, P.height)) : P.radius;
 }
 
 function buildPipes(st) {
@@ -572,6 +588,7 @@ function drawShift(st) {
   st.root.classList.toggle("pvx-stale", stale);
   st.note.textContent = [
     stale ? `Computing the maps for “${TITLES[st.mode] || st.mode}”…` : "",
+    st.wanted ? `Computing the shifts beyond ±${r}…` : "",
     st.hiddenNote,
   ].filter(Boolean).join(" ");
   st.shiftWhich.textContent = `shifted (${st.dx >= 0 ? "+" : ""}${st.dx}, ` +
@@ -599,6 +616,8 @@ function finish(st, t0, why) {
   ds.lastDraw = why;
   ds.fontPx = String(st.fontPx);
   ds.ack = String(st.ack);
+  ds.radius = String(st.P ? st.P.radius : 0);
+  ds.complete = String(!st.P || st.P.radius >= st.reach);
 }
 
 // ------------------------------------------------------------------ controls
@@ -633,6 +652,9 @@ function wireControls(st) {
       if (!st.P) return;
       const t0 = performance.now();
       st[axis] = +ctl.input.value;
+      // Beyond a first payload's edge: shown at the edge, and taken once the rest is here.
+      st.wanted = Math.abs(st[axis]) > st.P.radius ? { dx: st.dx, dy: st.dy } : null;
+      clampShift(st);
       drawShift(st);
       finish(st, t0, "shift");
     });
@@ -674,6 +696,9 @@ function flush(st) {
   clearTimeout(st.flushTimer);
   clearTimeout(st.retryTimer);
   if (!st.pending.length) return;
+  // A shift not reported yet goes first: the server sizes a paint's first payload around
+  // the shift it knows, and the shift on screen must be in it.
+  report(st, true);
   const batch = st.pending.slice(0, MAX_BATCH);
   const seq = batch[batch.length - 1].seq;
   st.sentSeq = Math.max(st.sentSeq || 0, seq);
@@ -778,6 +803,7 @@ export default function mount(component) {
     P.maps = decodeMaps(P.maps);
     st.P = P;
     st.payloadText = data.payload;
+    st.reach = checkedReach(data, P);
     prepare(st);
   }
   st.editable = data.editable !== false;
@@ -821,10 +847,30 @@ export default function mount(component) {
     st.dy = data.shift.dy;
     if (data.shift.mode in TITLES) st.mode = data.shift.mode;
     st.reported = JSON.stringify({ dx: st.dx, dy: st.dy, mode: st.mode });
+    st.wanted = null;
   } else if (!st.P.modes.includes(st.mode)) {
     st.mode = st.P.modes[0];
+  }
+  // A first payload smaller than the shift on screen (moved after the paint was sent):
+  // shown at its edge meanwhile, as a move beyond it would be.
+  const r = st.P.radius;
+  if (!st.wanted && r < st.reach && (Math.abs(st.dx) > r || Math.abs(st.dy) > r)) {
+    st.wanted = { dx: st.dx, dy: st.dy };
+  }
+  const w = st.wanted; // asked for beyond a first payload's edge
+  if (w && (Math.max(Math.abs(w.dx), Math.abs(w.dy)) <= st.P.radius || st.P.radius >= st.reach)) {
+    st.dx = w.dx;
+    st.dy = w.dy;
+    st.wanted = null;
+    clampShift(st);
+    report(st, false);
   }
   clampShift(st);
   drawAll(st, "data");
   finish(st, t0, "data");
+  // Drawn, so the server's next run can send the whole payload without holding this up.
+  if (st.P.radius < st.reach && st.askedMore !== st.payloadText) {
+    st.askedMore = st.payloadText;
+    st.setTriggerValue("more", true);
+  }
 }
