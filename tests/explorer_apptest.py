@@ -63,12 +63,17 @@ def data(at: AppTest, key: str = KEY) -> dict:
     return out
 
 
+def center(payload: dict) -> tuple[int, int]:
+    """The (dx, dy) a payload's shifts are centred on."""
+    return payload["center"]["dx"], payload["center"]["dy"]
+
+
 def shown(at: AppTest, key: str = KEY) -> dict[str, dict[str, list[np.ndarray]]]:
     """What the browser draws for the shift it was told: per pipeline name (and "input"),
     ``{"labels": [...], "original": [maps], "shifted": [maps]}``."""
     d = data(at, key)
     p, shift = d["payload"], d["shift"]
-    k = shift_index(shift["dx"], shift["dy"], p["radius"])
+    k = shift_index(shift["dx"], shift["dy"], p["radius"], center(p))
     mode = shift["mode"]
 
     maps = decode_maps(p)
@@ -92,7 +97,7 @@ def sentences(at: AppTest, key: str = KEY) -> list[str]:
     """The sentences the browser shows for the shift it was told."""
     d = data(at, key)
     p, shift = d["payload"], d["shift"]
-    k = shift_index(shift["dx"], shift["dy"], p["radius"])
+    k = shift_index(shift["dx"], shift["dy"], p["radius"], center(p))
     return [p["texts"][i] for i in p["sentences"][shift["mode"]][k]]
 
 

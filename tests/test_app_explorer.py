@@ -110,13 +110,13 @@ def test_painted_cells_apply_once_and_reach_the_address():
 def _per_shift(payload: dict) -> dict[tuple, dict]:
     """Everything a payload draws at each (mode, dx, dy): every stage's map, the changed
     masks and the sentences, decoded."""
-    maps, r = decode_maps(payload), payload["radius"]
+    maps, r, (cx, cy) = decode_maps(payload), payload["radius"], explorer.center(payload)
     stages = [payload["input"], *(s for p in payload["pipelines"] for s in p["stages"])]
     out = {}
     for mode in payload["modes"]:
-        for dy in range(-r, r + 1):
-            for dx in range(-r, r + 1):
-                k = shift_index(dx, dy, r)
+        for dy in range(cy - r, cy + r + 1):
+            for dx in range(cx - r, cx + r + 1):
+                k = shift_index(dx, dy, r, (cx, cy))
                 out[mode, dx, dy] = {
                     "maps": [maps[s["shifted"][mode][k]].tolist() for s in stages],
                     "originals": [maps[s["original"]].tolist() for s in stages],
@@ -126,14 +126,20 @@ def _per_shift(payload: dict) -> dict[tuple, dict]:
     return out
 
 
-def test_a_paint_draws_the_shifts_near_the_current_one_first_then_all_of_them():
-    at = run_app()  # the default view: dx=+1, radius 8
+@pytest.mark.parametrize(("shift", "center"), [((1, 0), (1, 0)), ((5, -8), (5, -7)), ((-8, 8), (-7, 7))])
+def test_a_paint_draws_the_shifts_near_the_current_one_first_then_all_of_them(shift, center):
+    at = run_app()  # radius 8
+    explorer.move(at, *shift)
     explorer.paint(at, [(2, 3, 1)], seq=1, more=False)
     assert not at.exception
     first = explorer.data(at)
     assert explorer.first_payload(at)
     assert (first["payload"]["radius"], first["reach"], first["ack"]) == (1, 8, 1)
-    painted = view_state.DEFAULT.with_pattern(np.array(at.session_state.pattern))
+    assert explorer.center(first["payload"]) == center  # within the range, around the shift
+    painted = dataclasses.replace(
+        view_state.DEFAULT.with_pattern(np.array(at.session_state.pattern)),
+        dx=shift[0], dy=shift[1],
+    )
     assert_shows(at, painted)  # the maps on screen are the new pattern's already
     assert view_state.decode({"p": qp(at)["p"]}).state.pattern == painted.pattern
     # The browser asks for the rest once it has drawn the first payload.
@@ -149,13 +155,19 @@ def test_a_paint_draws_the_shifts_near_the_current_one_first_then_all_of_them():
     assert first["payload"]["range"] == whole["payload"]["range"]
 
 
-def test_a_paint_far_from_the_centre_or_on_a_cached_pattern_draws_the_whole_payload_at_once():
+def test_a_paint_back_to_a_pattern_the_session_holds_draws_the_whole_payload_at_once():
     at = run_app()
-    explorer.move(at, 5, 0)  # beyond NEAR_MAX_RADIUS: a first payload would save little
-    explorer.paint(at, [(2, 3, 1)], seq=1, more=False)
+    explorer.paint(at, [(2, 3, 1)], seq=1)
+    explorer.paint(at, [(2, 3, 0)], seq=2, more=False)  # back to the default pattern: held
     assert not explorer.first_payload(at) and explorer.data(at)["payload"]["radius"] == 8
-    explorer.move(at, 0, 0)
-    explorer.paint(at, [(2, 3, 0)], seq=2, more=False)  # back to the default pattern: cached
+
+
+def test_a_paint_when_the_range_is_one_pixel_draws_the_whole_payload_at_once(monkeypatch):
+    import ui.explorer
+
+    at = run_app()
+    monkeypatch.setattr(ui.explorer, "FIRST_RADIUS", 8)  # a "window" as large as the range
+    explorer.paint(at, [(0, 0, 1)], seq=1, more=False)
     assert not explorer.first_payload(at) and explorer.data(at)["payload"]["radius"] == 8
 
 

@@ -63,6 +63,35 @@ def test_maps_equal_running_each_shift_through_compare(mode):
                 )
 
 
+@pytest.mark.parametrize("center", [(0, 0), (3, -2), (-8, 8)])
+def test_a_window_of_shifts_holds_what_the_whole_range_holds_there(center):
+    x = make_preset("random", 9, 8, seed=5)
+    pipelines = standard_pipelines(((1.0, -1.0), (0.5, 2.0)), use_relu=True)
+    window = explorer_data(x, pipelines, ("zero", "wrap"), radius=1, center=center,
+                           sentences=explain_shifts)
+    whole = explorer_data(x, pipelines, ("zero", "wrap"), radius=8, sentences=explain_shifts)
+    assert window["center"] == {"dx": center[0], "dy": center[1]} and len(window["shifts"]) == 9
+    wm, fm = decode_maps(window), decode_maps(whole)
+    stages = lambda d: [d["input"], *(s for p in d["pipelines"] for s in p["stages"])]  # noqa: E731
+    for k, (dy, dx) in enumerate(window["shifts"]):
+        assert shift_index(dx, dy, 1, center) == k and max(abs(dx - center[0]), abs(dy - center[1])) <= 1
+        if max(abs(dx), abs(dy)) > 8:  # beyond the whole range (the page moves its window in)
+            continue
+        j = shift_index(dx, dy, 8)
+        for mode in ("zero", "wrap"):
+            for a, b in zip(stages(window), stages(whole), strict=True):
+                np.testing.assert_array_equal(wm[a["shifted"][mode][k]], fm[b["shifted"][mode][j]])
+                assert window["masks"][a["changed"][mode][k]] == whole["masks"][b["changed"][mode][j]]
+            said = [window["texts"][i] for i in window["sentences"][mode][k]]
+            assert said == [whole["texts"][i] for i in whole["sentences"][mode][j]]
+
+
+@pytest.mark.parametrize("center", [(9, 0), (0, -9), (1,), (1.0, 0), (True, 0), "00", None])
+def test_a_bad_center_is_refused_with_its_range(center):
+    with pytest.raises(ValueError, match=r"`center` must be a \(dx, dy\) pair of integers from -8 to 8"):
+        explorer_data(make_preset("book"), {}, "zero", 1, center=center)
+
+
 def test_masks_equal_the_one_changed_cell_rule():
     x = make_preset("random", 8, 8, seed=3)
     pipelines = standard_pipelines(((1.0, 1.0), (0.0, 1.0)))

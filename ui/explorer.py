@@ -37,7 +37,7 @@ from ui.cached import shared_cache
 from ui.session import set_shift
 
 __all__ = [
-    "ExplorerView", "explorer_view", "page_explorer", "start_run", "near_radius", "clamp_shift",
+    "ExplorerView", "explorer_view", "page_explorer", "start_run", "clamp_shift",
     "fit_shift", "draw_explorer", "COMPONENT_NAME", "PAINTED",
 ]
 
@@ -129,19 +129,9 @@ def explorer_view(
     return _view(job.result())
 
 
-NEAR_MAX_RADIUS = 3  # a paint's first payload: at most 7×7 shifts a mode (the whole: 17×17)
-
-
-def near_radius(dx: int, dy: int, reach: int) -> int | None:
-    """The radius of a paint's first payload: the smallest that holds the shift, and at
-    least 1 so that a one-step scrub needs nothing more; None when that would not be much
-    less than the whole payload (beyond :data:`NEAR_MAX_RADIUS`, or not below ``reach``).
-
-    >>> near_radius(0, 0, 8), near_radius(-2, 1, 8), near_radius(4, 0, 8), near_radius(0, 0, 1)
-    (1, 2, None, None)
-    """
-    r = max(1, abs(dx), abs(dy))
-    return r if r <= NEAR_MAX_RADIUS and r < reach else None
+# A paint's first payload: the 3×3 shifts around the current one, in each mode (the whole
+# payload of a 16×16 pattern: 17×17), so that a one-step scrub needs nothing more.
+FIRST_RADIUS = 1
 
 
 
@@ -165,7 +155,7 @@ def page_explorer(view) -> ExplorerView:
     After a paint the maps must follow within one round trip, and the whole payload (17×17
     shifts in 2 modes on a 16×16 pattern) was most of that trip: its build, its 0.7 MB on
     the wire and in the browser. So a paint's run starts that build in the helper process
-    and draws a first payload of only the shifts within :func:`near_radius` of the current
+    and draws a first payload of only the shifts within :data:`FIRST_RADIUS` of the current
     one, built here (about a thirtieth of the work). Once the browser has drawn it, it asks
     for the rest (the component's ``more`` trigger), and that run draws the whole payload.
     The first one's numbers come from the same core; the controls keep their range and
@@ -200,11 +190,14 @@ def _first_payload(view, args: tuple, held: dict) -> ExplorerView | None:
     reach = next(
         (v.radius for v in reversed(held.values()) if (v.height, v.width) == shape), None
     )
-    radius = None if reach is None else near_radius(view.dx, view.dy, reach)
-    if radius is None:
+    if reach is None or reach <= FIRST_RADIUS:
         return None
     _start_job(args)  # in the helper, while this process builds and ships the first payload
-    out = _view(downloads.explorer_payload_text(*args[:4], radius, args[5]), reach=reach)
+    # The window around the shift, moved in from the range's edge: no unreachable shifts.
+    center = clamp_shift(view.dx, view.dy, reach - FIRST_RADIUS)
+    out = _view(
+        downloads.explorer_payload_text(*args[:4], FIRST_RADIUS, args[5], center), reach=reach
+    )
     st.session_state[_FIRST] = (args, out)
     return out
 
@@ -232,7 +225,7 @@ def fit_shift(view) -> None:
     smaller radius; the shift is clamped to it (with a note), so that the maps, the
     sentences, the downloads and the address all show the same shift.
     """
-    radius = page_explorer(view).radius
+    radius = page_explorer(view).reach
     dx, dy = clamp_shift(view.dx, view.dy, radius)
     if (dx, dy) == (view.dx, view.dy):
         return
@@ -300,7 +293,7 @@ def draw_explorer(
         Called with the checked event when the browser sent a valid edit batch / shift,
         as widget callbacks (before the script body). Malformed messages call nothing.
     """
-    dims = (view.height, view.width, view.radius)
+    dims = (view.height, view.width, view.reach)  # what the controls can send
 
     def dispatch(handler, wanted: str) -> None:
         event = validate_event(_raw(key), *dims)
@@ -310,7 +303,7 @@ def draw_explorer(
             handler(event)
 
     dx, dy, mode = shift
-    dx, dy = clamp_shift(int(dx), int(dy), view.radius)
+    dx, dy = clamp_shift(int(dx), int(dy), view.reach)
     data = {
         "payload": view.payload,
         "editable": bool(editable),

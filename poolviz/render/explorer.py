@@ -74,7 +74,7 @@ MAX_VIEW_BYTES = 1_000_000  # what a new view may ship to the browser in all (a 
 # the payload's second JSON escaping inside the component's data: measured 58.5 kB (6.3 %)
 # on a 32×32 view whose payload was 932,566 bytes (benchmarks/bench_explorer.py).
 MAX_PAYLOAD_BYTES = MAX_VIEW_BYTES - 75_000
-PAYLOAD_VERSION = 2  # 2: the maps bank is typed blocks in base64 (was JSON lists)
+PAYLOAD_VERSION = 3  # 2: the maps bank is typed blocks in base64 (was JSON lists); 3: center
 GROWTH_MARGIN = 1.25  # see fit_explorer_data
 DECIMALS = 6  # the cells print at most 2 decimals; 6 keep sums and tests exact enough
 
@@ -83,7 +83,8 @@ PAYLOAD_KEYS = (
     "version",  # PAYLOAD_VERSION
     "height",  # pattern rows
     "width",  # pattern columns
-    "radius",  # shifts cover [-radius, radius]² for dx and dy
+    "radius",  # shifts cover center ± radius for dx and dy
+    "center",  # {"dx", "dy"}: (0, 0), except for a window around one shift (a first payload)
     "modes",  # the edge modes computed, e.g. ["zero", "wrap"]
     "shifts",  # [[dy, dx], ...] row-major over dy then dx: index k of every per-shift list
     "range",  # {"lo", "hi", "diverging"}: ONE colour scale for every map, shift and mode
@@ -163,19 +164,33 @@ def _check_args(x, mode, radius) -> tuple[np.ndarray, tuple[str, ...], int]:
     return x, modes, int(radius)
 
 
-def _grid_shifts(radius: int) -> np.ndarray:
+def _grid_shifts(radius: int, center: tuple[int, int] = (0, 0)) -> np.ndarray:
     steps = np.arange(-radius, radius + 1)
-    grid_y, grid_x = np.meshgrid(steps, steps, indexing="ij")
+    grid_y, grid_x = np.meshgrid(steps + center[1], steps + center[0], indexing="ij")
     return np.stack([grid_y.ravel(), grid_x.ravel()], axis=1)
 
 
-def shift_index(dx: int, dy: int, radius: int) -> int:
-    """Index of shift ``(dy, dx)`` in the payload's per-shift lists.
+def shift_index(dx: int, dy: int, radius: int, center: tuple[int, int] = (0, 0)) -> int:
+    """Index of shift ``(dx, dy)`` in the payload's per-shift lists: its shifts cover
+    ``center ± radius`` (``center`` is ``(dx, dy)``), row-major over dy then dx.
 
-    >>> shift_index(0, 0, 1), shift_index(1, -1, 1)
-    (4, 2)
+    >>> shift_index(0, 0, 1), shift_index(1, -1, 1), shift_index(5, 0, 1, center=(5, 0))
+    (4, 2, 4)
     """
-    return (dy + radius) * (2 * radius + 1) + (dx + radius)
+    return (dy - center[1] + radius) * (2 * radius + 1) + (dx - center[0] + radius)
+
+
+def _check_center(center) -> tuple[int, int]:
+    ok = (
+        isinstance(center, (tuple, list)) and len(center) == 2
+        and all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in center)
+    )
+    if not ok or not all(abs(int(c)) <= MAX_RADIUS for c in center):
+        raise PoolvizError(
+            f"`center` must be a (dx, dy) pair of integers from -{MAX_RADIUS} to {MAX_RADIUS}; "
+            f"got {center!r}"
+        )
+    return int(center[0]), int(center[1])
 
 
 _SCALES = 10.0 ** np.arange(DECIMALS + 1)  # 1, 10, ..., 1e6: exact doubles
@@ -376,6 +391,7 @@ def explorer_data(
     radius: int = 4,
     sentences: Sentences | None = None,
     show_values: bool = True,
+    center: tuple[int, int] = (0, 0),
 ) -> dict:
     """All shifts of ``x`` in ``[-radius, radius]²`` through every pipeline, JSON-ready.
 
@@ -398,6 +414,9 @@ def explorer_data(
         each shift's sentences in that order. ``None``: no sentences.
     show_values : bool
         Whether the component prints the numbers in the cells.
+    center : (dx, dy), each -MAX_RADIUS..MAX_RADIUS
+        The shifts cover ``center ± radius`` instead: a window around one shift (the
+        page's first answer to a paint, ``ui/explorer.py``).
 
     Returns
     -------
@@ -435,19 +454,22 @@ def explorer_data(
     Traceback (most recent call last):
     ...
     poolviz.core.checks.PoolvizError: `radius` must be from 0 to 8; got 9
+    >>> explorer_data(make_preset("book"), {}, "zero", 1, center=(5, 0))["shifts"][:2]
+    [[-1, 4], [-1, 5]]
     """
-    return _explorer_data(x, pipelines, mode, radius, sentences, show_values)
+    return _explorer_data(x, pipelines, mode, radius, sentences, show_values, center)
 
 
-def _explorer_data(x, pipelines, mode, radius, sentences, show_values) -> dict:
+def _explorer_data(x, pipelines, mode, radius, sentences, show_values, center=(0, 0)) -> dict:
     """:func:`explorer_data` (its checks and its work)."""
     # -- checks
     x, modes, radius = _check_args(x, mode, radius)
+    center = _check_center(center)
     if sentences is not None and not callable(sentences):
         raise PoolvizError(f"`sentences` must be a callable or None; got {sentences!r}")
 
     # -- one stack: the original, then every shift of every mode; one run per pipeline
-    shifts = _grid_shifts(radius)
+    shifts = _grid_shifts(radius, center)
     n = len(shifts)
     stacked = np.concatenate([x[None]] + [shift_stack(x, shifts, m) for m in modes], axis=0)
     results = _run_stacked(pipelines, stacked)
@@ -493,6 +515,7 @@ def _explorer_data(x, pipelines, mode, radius, sentences, show_values) -> dict:
         "height": int(x.shape[0]),
         "width": int(x.shape[1]),
         "radius": radius,
+        "center": {"dx": center[0], "dy": center[1]},
         "modes": list(modes),
         "shifts": shifts.tolist(),
         "range": {"lo": lo, "hi": hi, "diverging": lo < 0},
@@ -535,6 +558,7 @@ def fit_explorer_data(
     sentences: Sentences | None = None,
     show_values: bool = True,
     max_bytes: int = MAX_PAYLOAD_BYTES,
+    center: tuple[int, int] = (0, 0),
 ) -> dict:
     """:func:`explorer_data` at the largest radius <= ``wanted`` that ships <= ``max_bytes``.
 
@@ -551,7 +575,9 @@ def fit_explorer_data(
     >>> payload_bytes(data) <= MAX_PAYLOAD_BYTES, data["radius"] >= 3
     (True, True)
     """
-    return fit_explorer_payload(x, pipelines, mode, wanted, sentences, show_values, max_bytes)[0]
+    return fit_explorer_payload(
+        x, pipelines, mode, wanted, sentences, show_values, max_bytes, center
+    )[0]
 
 
 def fit_explorer_payload(
@@ -562,6 +588,7 @@ def fit_explorer_payload(
     sentences: Sentences | None = None,
     show_values: bool = True,
     max_bytes: int = MAX_PAYLOAD_BYTES,
+    center: tuple[int, int] = (0, 0),
 ) -> tuple[dict, str]:
     """:func:`fit_explorer_data` and its :func:`payload_json` text: the fit measures each
     candidate by encoding it, so the one it keeps is not encoded again.
@@ -577,24 +604,26 @@ def fit_explorer_payload(
         raise PoolvizError(f"`max_bytes` must be a positive integer; got {max_bytes!r}")
 
     def build(r: int, said: Sentences | None = sentences) -> tuple[tuple[dict, str], int]:
-        data = _explorer_data(x, pipelines, modes, r, said, show_values)
+        data = _explorer_data(x, pipelines, modes, r, said, show_values, center)
         text = payload_json(data)
         return (data, text), len(text.encode("utf-8"))
 
     # Bytes per shift grow with the radius (far shifts make more maps distinct), so the
     # guess from a probe at radius 2 gets a 25 % margin, then is checked by measuring. The
-    # probe skips the sentences (a few % of the bytes).
-    probe_radius = min(wanted, 2)
-    _, probe_bytes = build(probe_radius, None)
-    per_shift = probe_bytes / (2 * probe_radius + 1) ** 2 * GROWTH_MARGIN
+    # probe skips the sentences (a few % of the bytes). Up to radius 2 there is no guess to
+    # make: it is built and measured.
+    probe_radius = 2
     radius = wanted
-    while radius > probe_radius and per_shift * (2 * radius + 1) ** 2 > max_bytes:
-        radius -= 1
-    while radius > probe_radius:
-        built, size = build(radius)
-        if size <= max_bytes:
-            return built
-        radius -= 1
+    if wanted > probe_radius:
+        _, probe_bytes = build(probe_radius, None)
+        per_shift = probe_bytes / (2 * probe_radius + 1) ** 2 * GROWTH_MARGIN
+        while radius > probe_radius and per_shift * (2 * radius + 1) ** 2 > max_bytes:
+            radius -= 1
+        while radius > probe_radius:
+            built, size = build(radius)
+            if size <= max_bytes:
+                return built
+            radius -= 1
     probe, size = build(radius)
     while radius > 0 and size > max_bytes:
         radius -= 1

@@ -240,19 +240,21 @@ def explorer_payload_text(
     modes: Sequence[str] = SHIFT_MODES,
     wanted: int = explorer.MAX_RADIUS,
     show_values: bool = True,
+    center: tuple[int, int] = (0, 0),
 ) -> tuple[str, int, int, int, tuple[str, ...]]:
     """:func:`build_explorer_payload` as the page ships it: its JSON text
     (:func:`~poolviz.render.explorer.payload_json`), height, width, radius and modes.
+    ``center`` (dx, dy): the shifts cover ``center ± wanted`` (a paint's first payload).
 
     Plain values only, so a helper process can build it and send it back pickled
     (``ui/offload.py``).
 
     >>> text, h, w, radius, modes = explorer_payload_text(view_state.BOOK_PATTERN, ((1.0,),), wanted=1)
-    >>> text.startswith('{"version":2'), (h, w, radius), modes
+    >>> text.startswith('{"version":3'), (h, w, radius), modes
     (True, (8, 8, 1), ('zero', 'wrap'))
     """
     data, text = explorer.fit_explorer_payload(
-        *_fit_args(pattern, settings, names, modes, wanted, show_values)
+        *_fit_args(pattern, settings, names, modes, wanted, show_values), center=center
     )
     dims = (int(data["height"]), int(data["width"]), int(data["radius"]))
     return (text, *dims, tuple(data["modes"]))

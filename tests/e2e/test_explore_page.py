@@ -158,29 +158,36 @@ _RECORD_DRAWS_JS = """
 """.replace("__MAPS__", EXPLORER_MAPS_JS)
 
 
-def test_a_click_shows_the_shifts_near_the_current_one_first_then_every_shift(page, app_url):
-    open_app(page, app_url + "?step=0")
+# Each case paints a pattern no other test paints: a pattern whose whole payload the
+# server already holds is drawn whole at once.
+@pytest.mark.parametrize(("seed", "dx", "cell"), [(41, 2, (2, 4)), (42, 6, (5, 1))])
+def test_a_click_shows_the_shifts_near_the_current_one_first_then_every_shift(
+    page, app_url, seed, dx, cell
+):
+    view = replace(DEFAULT.with_pattern(make_preset("random", 9, 10, seed=seed)), dx=dx, dy=-3)
+    link = "?step=0&" + view_state.query_string(view)
+    open_app(page, app_url + link)
     page.locator(f"{EXPLORER} .pvx").evaluate(_RECORD_DRAWS_JS)
-    click_input_cell(page, 2, 3)
+    click_input_cell(page, *cell)
     page.wait_for_function(
         "() => window.__draws.some((d) => d.ack === '1' && d.complete === 'true')",
         timeout=30_000,
     )
     draws = [d for d in page.evaluate("window.__draws") if d["ack"] == "1"]
     first, last = draws[0], draws[-1]
-    # The default shift is (+1, 0): the first answer holds ±1, the controls keep ±8.
+    # The first answer holds the 3×3 shifts around the current one; the controls keep ±8.
     assert (first["radius"], first["complete"], first["max"]) == ("1", "false", "8")
     assert (last["radius"], last["complete"], last["max"]) == ("8", "true", "8")
     wait_for_app_run(page)
     link = urlsplit(page.url).query
-    assert "p=" in link
+    assert "p=" in link and f"dx={dx}" in link
     export = cli_export(link)
     assert_maps_equal_export(first["maps"], export)  # both: the painted pattern's maps
     assert_maps_equal_export(last["maps"], export)
-    press(page, "dx", "ArrowRight", 3)  # beyond the first answer's ±1, now there
-    assert explorer_dataset(page)["dx"] == "4"
+    press(page, "dx", "ArrowLeft", 3)  # beyond the first answer's window, now there
+    assert explorer_dataset(page)["dx"] == str(dx - 3)
     moved = parse_qs(link)
-    moved["dx"] = ["4"]
+    moved["dx"] = [str(dx - 3)]
     assert_maps_equal_export(explorer_maps(page), cli_export(urlencode(moved, doseq=True)))
     assert_no_exception(page)
 

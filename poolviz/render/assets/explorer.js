@@ -3,8 +3,9 @@
 // the browser while the shift moves. Data: poolviz/render/explorer.py (the payload, as a JSON
 // string) wrapped by ui/explorer.py ({payload, editable, ack, shift}). Everything from the
 // server is data: text goes in with textContent only, never as HTML. data.reach is the
-// range of the shift controls: the payload's radius, or more for a paint's first payload,
-// which holds only the shifts near the current one until the whole one arrives.
+// range of the shift controls (±reach): the payload's radius, or more for a paint's first
+// payload, a window of shifts around the current one (P.center ± P.radius) that holds the
+// view until the whole payload arrives.
 //
 // Streamlit calls the default export on every rerun with new data: the DOM is built once
 // (found again inside parentElement) and redrawn from the data. The same module runs with no
@@ -352,25 +353,41 @@ function prepare(st) {
   sizeMap(st.inputMap, [P.height, P.width]);
   sizeMap(st.shiftMap, [P.height, P.width]);
   st.inputMap.stage = st.shiftMap.stage = P.input; // its caption width counts in layout
-  st.radius = P.radius;
   setRange(st);
   layout(st);
 }
 
-// The controls show the page's range; a paint's first payload covers less (P.radius), and
+// The controls show the page's range; a paint's first payload covers a window of it, and
 // the controls stop at its edge until the rest arrives, so no two views ever disagree.
 function setRange(st) {
-  const r = Math.max(st.P.radius, st.reach || 0);
   for (const ctl of [st.dxCtl, st.dyCtl]) {
-    ctl.input.min = String(-r);
-    ctl.input.max = String(r);
+    ctl.input.min = String(-st.reach);
+    ctl.input.max = String(st.reach);
   }
 }
 
-// data.reach checked: an integer from the payload's radius to the pattern's size.
+// data.reach checked: an integer from what the payload's window needs to the pattern's size.
 function checkedReach(data, P) {
+  const c = P.center || { dx: 0, dy: 0 };
+  const least = P.radius + Math.max(Math.abs(c.dx | 0), Math.abs(c.dy | 0));
   const r = data.reach;
-  return Number.isSafeInteger(r) && r > P.radius ? Math.min(r, Math.max(P.width, P.height)) : P.radius;
+  return Number.isSafeInteger(r) && r > least ? Math.min(r, Math.max(P.width, P.height, least)) : least;
+}
+
+// The shifts a payload holds on each axis: [lo, hi] (its window within the controls' range).
+function span(st, axis) {
+  const c = (st.P.center && st.P.center[axis]) | 0, r = st.P.radius;
+  return [Math.max(c - r, -st.reach), Math.min(c + r, st.reach)];
+}
+
+function holds(st, dx, dy) {
+  const [x0, x1] = span(st, "dx"), [y0, y1] = span(st, "dy");
+  return dx >= x0 && dx <= x1 && dy >= y0 && dy <= y1;
+}
+
+// Whether the payload holds every shift of the controls' range.
+function complete(st) {
+  return !st.P || (holds(st, -st.reach, -st.reach) && holds(st, st.reach, st.reach));
 }
 
 function buildPipes(st) {
@@ -573,9 +590,9 @@ function drawInput(st) {
 }
 
 function drawShift(st) {
-  const P = st.P, r = P.radius;
+  const P = st.P, r = P.radius, c = P.center || { dx: 0, dy: 0 };
   const mode = P.modes.includes(st.mode) ? st.mode : P.modes[0];
-  const k = (st.dy + r) * (2 * r + 1) + (st.dx + r);
+  const k = (st.dy - c.dy + r) * (2 * r + 1) + (st.dx - c.dx + r); // = shift_index
   drawStage(st, st.shiftMap, P.input, "shifted", mode, k);
   for (const map of st.maps) {
     if (map.el.dataset.which === "shifted") drawStage(st, map, map.stage, "shifted", mode, k);
@@ -588,7 +605,7 @@ function drawShift(st) {
   st.root.classList.toggle("pvx-stale", stale);
   st.note.textContent = [
     stale ? `Computing the maps for “${TITLES[st.mode] || st.mode}”…` : "",
-    st.wanted ? `Computing the shifts beyond ±${r}…` : "",
+    st.wanted ? "Computing the other shifts…" : "",
     st.hiddenNote,
   ].filter(Boolean).join(" ");
   st.shiftWhich.textContent = `shifted (${st.dx >= 0 ? "+" : ""}${st.dx}, ` +
@@ -616,16 +633,14 @@ function finish(st, t0, why) {
   ds.lastDraw = why;
   ds.fontPx = String(st.fontPx);
   ds.ack = String(st.ack);
-  ds.radius = String(st.P ? st.P.radius : 0);
-  ds.complete = String(!st.P || st.P.radius >= st.reach);
 }
 
 // ------------------------------------------------------------------ controls
 
 function clampShift(st) {
-  const r = st.P ? st.P.radius : 0;
-  st.dx = Math.max(-r, Math.min(r, st.dx | 0));
-  st.dy = Math.max(-r, Math.min(r, st.dy | 0));
+  const [x0, x1] = st.P ? span(st, "dx") : [0, 0], [y0, y1] = st.P ? span(st, "dy") : [0, 0];
+  st.dx = Math.max(x0, Math.min(x1, st.dx | 0));
+  st.dy = Math.max(y0, Math.min(y1, st.dy | 0));
   st.dxCtl.input.value = String(st.dx);
   st.dyCtl.input.value = String(st.dy);
   for (const [mode, input] of Object.entries(st.modeInputs)) input.checked = mode === st.mode;
@@ -653,8 +668,9 @@ function wireControls(st) {
       const t0 = performance.now();
       st[axis] = +ctl.input.value;
       // Beyond a first payload's edge: shown at the edge, and taken once the rest is here.
-      st.wanted = Math.abs(st[axis]) > st.P.radius ? { dx: st.dx, dy: st.dy } : null;
-      clampShift(st);
+      // (Only then are the controls written to: a write costs the frame a style pass.)
+      st.wanted = holds(st, st.dx, st.dy) ? null : { dx: st.dx, dy: st.dy };
+      if (st.wanted) clampShift(st);
       drawShift(st);
       finish(st, t0, "shift");
     });
@@ -853,12 +869,11 @@ export default function mount(component) {
   }
   // A first payload smaller than the shift on screen (moved after the paint was sent):
   // shown at its edge meanwhile, as a move beyond it would be.
-  const r = st.P.radius;
-  if (!st.wanted && r < st.reach && (Math.abs(st.dx) > r || Math.abs(st.dy) > r)) {
+  if (!st.wanted && !complete(st) && !holds(st, st.dx, st.dy)) {
     st.wanted = { dx: st.dx, dy: st.dy };
   }
   const w = st.wanted; // asked for beyond a first payload's edge
-  if (w && (Math.max(Math.abs(w.dx), Math.abs(w.dy)) <= st.P.radius || st.P.radius >= st.reach)) {
+  if (w && (holds(st, w.dx, w.dy) || complete(st))) {
     st.dx = w.dx;
     st.dy = w.dy;
     st.wanted = null;
@@ -866,10 +881,11 @@ export default function mount(component) {
     report(st, false);
   }
   clampShift(st);
+  Object.assign(st.root.dataset, { radius: String(st.P.radius), complete: String(complete(st)) });
   drawAll(st, "data");
   finish(st, t0, "data");
   // Drawn, so the server's next run can send the whole payload without holding this up.
-  if (st.P.radius < st.reach && st.askedMore !== st.payloadText) {
+  if (!complete(st) && st.askedMore !== st.payloadText) {
     st.askedMore = st.payloadText;
     st.setTriggerValue("more", true);
   }
