@@ -498,22 +498,31 @@ class WsPage:
     def send_edits(self, cells: list[tuple[int, int, int]]) -> int:
         """One paint batch on the component's trigger (this run only); its last edit is
         numbered ``seq``, which the next run's ``data.ack`` must equal."""
+        self.seq += len(cells)
+        batch = {"seq": self.seq, "edits": [{"row": r, "col": c, "value": v} for r, c, v in cells]}
+        self.send_trigger("edits", batch)
+        return self.seq
+
+    def send_trigger(self, event: str, value) -> None:
+        """One of the component's triggers (this run only), as its ``setTriggerValue``."""
         import json
 
         from streamlit.components.v2.bidi_component.main import _make_trigger_id
         from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-        self.seq += len(cells)
-        batch = {"seq": self.seq, "edits": [{"row": r, "col": c, "value": v} for r, c, v in cells]}
         base = self.ids[EXPLORER_KEY]
         self.triggers.append(
             WidgetState(
                 id=_make_trigger_id(base, "events"),
-                json_trigger_value=json.dumps([{"event": "edits", "value": batch}]),
+                json_trigger_value=json.dumps([{"event": event, "value": value}]),
             )
         )
         self.pending.add(self.fragment_of.get(base, ""))
-        return self.seq
+
+    def first_payload(self) -> bool:
+        """Whether the last run drew a paint's first payload (fewer shifts than the
+        controls' range): the browser then asks for the rest (ui/explorer.py)."""
+        return int(self.explorer.get("reach", 0)) > int(self.payload()["radius"])
 
 
 class CheckFailed(RuntimeError):
@@ -527,7 +536,7 @@ async def ws_act(page: WsPage, kind: str, rng: random.Random, state: dict) -> No
     address must then carry it and the component's ``data.shift`` must say it. ``paint``:
     a stroke of 1-3 cells along a row, painted the opposite of its first cell (as a drag
     does): ``data.ack`` must reach the batch's ``seq`` and the address's pattern hold the
-    cells. ``pool``: another "Pooling kind": the address must name it.
+    cells; after a first payload, the ``more`` run (counted in the paint) must draw all. ``pool``: another "Pooling kind": the address must name it.
     """
     if kind in ("dx", "dy"):
         shift = dict(page.shift)
@@ -551,6 +560,11 @@ async def ws_act(page: WsPage, kind: str, rng: random.Random, state: dict) -> No
         await page.run()
         if page.explorer.get("ack") != seq:
             raise CheckFailed(f"data.ack {page.explorer.get('ack')} after seq {seq}")
+        if page.first_payload():  # drawn: the browser asks for every shift, as the JS does
+            page.send_trigger("more", True)
+            await page.run()
+            if page.first_payload():
+                raise CheckFailed("the run the component asked for drew a first payload again")
         pattern = page.address_view().pattern
         if any(pattern[r][c] != v for r, c, v in cells):
             raise CheckFailed(f"address pattern lacks the painted cells {cells}")

@@ -15,6 +15,11 @@ Call sequence on a page::
 ``on_edits(event)`` and ``on_shift(event)`` run as widget callbacks, before the script body
 of the run the browser caused, with a checked :class:`ExplorerEvent`; so the pattern and the
 ``ack`` a run draws already include the edits it was sent.
+
+A paint's run draws a first payload, the 3×3 shifts around the current one, while the helper
+builds the whole one (:func:`page_explorer`); the component, once it has drawn it, sends its
+``more`` trigger, and that run draws the whole payload. ``start_run()`` comes first in the
+fragment, so that a first payload serves only the run that built it.
 """
 
 from __future__ import annotations
