@@ -162,6 +162,16 @@ def test_a_paint_back_to_a_pattern_the_session_holds_draws_the_whole_payload_at_
     assert not explorer.first_payload(at) and explorer.data(at)["payload"]["radius"] == 8
 
 
+def test_a_paint_on_a_busy_server_draws_the_whole_payload_at_once(monkeypatch):
+    import ui.offload
+
+    at = run_app()
+    monkeypatch.setattr(ui.offload, "no_other_script_runs", lambda: False)
+    explorer.paint(at, [(0, 0, 1)], seq=1, more=False)
+    assert not explorer.first_payload(at) and explorer.data(at)["payload"]["radius"] == 8
+    assert explorer.data(at)["ack"] == 1
+
+
 def test_a_paint_when_the_range_is_one_pixel_draws_the_whole_payload_at_once(monkeypatch):
     import ui.explorer
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 
 import pytest
 
 from poolviz.core.checks import PoolvizError
 from poolviz.view import downloads, state
-from ui.offload import Helper
+from ui.offload import SCRIPT_THREAD, Helper, no_other_script_runs
 
 
 def _pid() -> int:
@@ -131,6 +132,26 @@ def test_a_jobs_exception_comes_back_and_a_killed_helpers_job_runs_here(helper):
     os.kill(pid, signal.SIGKILL)
     assert job.result() == os.getpid()  # the dead helper's job, redone here
     assert helper.counts["restarts"] == 1
+
+
+def test_another_sessions_running_script_is_seen_and_the_callers_own_is_not():
+    assert no_other_script_runs()
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, name=SCRIPT_THREAD)
+    other.start()
+    try:
+        assert not no_other_script_runs()  # another session's script is running
+        seen = []
+        mine = threading.Thread(
+            target=lambda: seen.append(no_other_script_runs()), name=SCRIPT_THREAD
+        )
+        release.set()
+        other.join()
+        mine.start()
+        mine.join()
+        assert seen == [True]  # a script thread does not count itself
+    finally:
+        release.set()
 
 
 def test_disabled_it_never_starts_a_process(monkeypatch):

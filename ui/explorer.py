@@ -137,10 +137,6 @@ def explorer_view(
 # A paint's first payload: the 3×3 shifts around the current one, in each mode (the whole
 # payload of a 16×16 pattern: 17×17), so that a one-step scrub needs nothing more.
 FIRST_RADIUS = 1
-
-
-
-
 SESSION_VIEWS = 3  # payloads a session keeps for itself (see page_explorer)
 _HELD = "_explorer_views"  # session-state key: (key, ExplorerView) pairs, newest last
 PAINTED = "_explorer_painted"  # session-state key: this run follows a paint (ui.callbacks)
@@ -165,8 +161,9 @@ def page_explorer(view) -> ExplorerView:
     for the rest (the component's ``more`` trigger), and that run draws the whole payload.
     The first one's numbers come from the same core; the controls keep their range and
     stop at its edge until the rest arrives. While the helper is not ready, that run builds
-    the whole payload here. Not for a pattern of a size this session has not drawn (the
-    controls' range is the last drawn payload's radius).
+    the whole payload here. Not while another session's script runs, nor for a pattern of
+    a size this session has not drawn (the controls' range is the last drawn payload's
+    radius).
     """
     painted = st.session_state.pop(PAINTED, False)
     args = (
@@ -189,7 +186,10 @@ def page_explorer(view) -> ExplorerView:
 def _first_payload(view, args: tuple, held: dict) -> ExplorerView | None:
     """A paint's first payload (see :func:`page_explorer`), or None when the whole one is
     to be drawn at once."""
-    if explorer_view.peek(*args):
+    # A busy server draws the whole payload at once: the second run would cost the other
+    # sessions more than it saves this one (measured, benchmarks/load.py, 20 sessions
+    # acting every 0.05-0.3 s: p95 0.83 s -> 1.61 s, 24.7 -> 20.0 actions a second).
+    if not offload.no_other_script_runs() or explorer_view.peek(*args):
         return None
     shape = (len(view.pattern), len(view.pattern[0]))
     reach = next(
@@ -197,9 +197,12 @@ def _first_payload(view, args: tuple, held: dict) -> ExplorerView | None:
     )
     if reach is None or reach <= FIRST_RADIUS:
         return None
-    _start_job(args)  # in the helper, while this process builds and ships the first payload
     # The window around the shift, moved in from the range's edge: no unreachable shifts.
     center = clamp_shift(view.dx, view.dy, reach - FIRST_RADIUS)
+    # The whole one in the helper, the first one here: behind other sessions' builds in
+    # the helper's queue, the first one waited for them (measured, load.py --realistic:
+    # p95 0.61 s with it here, 1.99 s there).
+    _start_job(args)
     out = _view(
         downloads.explorer_payload_text(*args[:4], FIRST_RADIUS, args[5], center), reach=reach
     )

@@ -47,7 +47,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Helper", "Job", "helper", "ENV", "WAIT_S"]
+__all__ = ["Helper", "Job", "helper", "no_other_script_runs", "ENV", "WAIT_S"]
 
 ENV = "POOLVIZ_HELPER_PROCESS"  # "0": no helper process, every build here
 WAIT_S = 30.0  # a build still running there after this is redone here, the helper replaced
@@ -240,6 +240,20 @@ def _kill(pool: cf.ProcessPoolExecutor) -> None:
     for process in list(getattr(pool, "_processes", {}).values()):
         process.kill()
     pool.shutdown(wait=False, cancel_futures=True)
+
+
+SCRIPT_THREAD = "ScriptRunner.scriptThread"  # Streamlit's name for a session's script run
+
+
+def no_other_script_runs() -> bool:
+    """Whether no session's script but the caller's is running in this process (a server
+    with time to spare).
+
+    >>> no_other_script_runs()  # no Streamlit script runs here at all
+    True
+    """
+    me = threading.current_thread()
+    return not any(t.name == SCRIPT_THREAD and t is not me for t in threading.enumerate())
 
 
 helper = Helper()  # the server's one helper (started by its first run() call)

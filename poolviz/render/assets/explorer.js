@@ -712,8 +712,8 @@ function flush(st) {
   clearTimeout(st.flushTimer);
   clearTimeout(st.retryTimer);
   if (!st.pending.length) return;
-  // A shift not reported yet goes first: the server sizes a paint's first payload around
-  // the shift it knows, and the shift on screen must be in it.
+  // A shift not reported yet goes first: the server centres a paint's first payload on the
+  // shift it knows, and the shift on screen must be in it.
   report(st, true);
   const batch = st.pending.slice(0, MAX_BATCH);
   const seq = batch[batch.length - 1].seq;
@@ -884,9 +884,14 @@ export default function mount(component) {
   Object.assign(st.root.dataset, { radius: String(st.P.radius), complete: String(complete(st)) });
   drawAll(st, "data");
   finish(st, t0, "data");
-  // Drawn, so the server's next run can send the whole payload without holding this up.
-  if (!complete(st) && st.askedMore !== st.payloadText) {
+  // Drawn, so the server's next run can send the whole payload without holding this up;
+  // asked again after RETRY_MS if that run never came (any later run sends it too).
+  clearTimeout(st.moreTimer);
+  if (!complete(st)) {
+    if (st.askedMore !== st.payloadText) st.setTriggerValue("more", true);
     st.askedMore = st.payloadText;
-    st.setTriggerValue("more", true);
+    st.moreTimer = setTimeout(() => {
+      if (!complete(st)) st.setTriggerValue("more", true);
+    }, RETRY_MS);
   }
 }
