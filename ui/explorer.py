@@ -56,8 +56,8 @@ class ExplorerView:
     checked against.
 
     ``reach`` is the range the shift controls show (``±reach``); it is ``radius`` except
-    in a paint's first payload (``complete`` False), which covers only the shifts near the
-    current one while the whole payload is built (see :func:`page_explorer`).
+    in a paint's first payload, which covers only the shifts near the current one while the
+    whole payload is built (see :func:`page_explorer`).
     """
 
     payload: str
@@ -67,11 +67,6 @@ class ExplorerView:
     modes: tuple[str, ...]
     nbytes: int
     reach: int
-
-    @property
-    def complete(self) -> bool:
-        """Whether the payload holds every shift the controls offer."""
-        return self.radius >= self.reach
 
 
 def _view(built: tuple, reach: int | None = None) -> ExplorerView:
