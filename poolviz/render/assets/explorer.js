@@ -368,15 +368,21 @@ function setRange(st) {
 
 // data.reach checked: an integer from what the payload's window needs to the pattern's size.
 function checkedReach(data, P) {
-  const c = P.center || { dx: 0, dy: 0 };
-  const least = P.radius + Math.max(Math.abs(c.dx | 0), Math.abs(c.dy | 0));
+  const c = center(P);
+  const least = P.radius + Math.max(Math.abs(c.dx), Math.abs(c.dy));
   const r = data.reach;
   return Number.isSafeInteger(r) && r > least ? Math.min(r, Math.max(P.width, P.height, least)) : least;
 }
 
+// The shift a payload's window is centred on (P.center; (0, 0) for a whole payload).
+function center(P) {
+  const c = P.center || {};
+  return { dx: c.dx | 0, dy: c.dy | 0 };
+}
+
 // The shifts a payload holds on each axis: [lo, hi] (its window within the controls' range).
 function span(st, axis) {
-  const c = (st.P.center && st.P.center[axis]) | 0, r = st.P.radius;
+  const c = center(st.P)[axis], r = st.P.radius;
   return [Math.max(c - r, -st.reach), Math.min(c + r, st.reach)];
 }
 
@@ -590,7 +596,7 @@ function drawInput(st) {
 }
 
 function drawShift(st) {
-  const P = st.P, r = P.radius, c = P.center || { dx: 0, dy: 0 };
+  const P = st.P, r = P.radius, c = center(P);
   const mode = P.modes.includes(st.mode) ? st.mode : P.modes[0];
   const k = (st.dy - c.dy + r) * (2 * r + 1) + (st.dx - c.dx + r); // = shift_index
   drawStage(st, st.shiftMap, P.input, "shifted", mode, k);
@@ -641,8 +647,11 @@ function clampShift(st) {
   const [x0, x1] = st.P ? span(st, "dx") : [0, 0], [y0, y1] = st.P ? span(st, "dy") : [0, 0];
   st.dx = Math.max(x0, Math.min(x1, st.dx | 0));
   st.dy = Math.max(y0, Math.min(y1, st.dy | 0));
-  st.dxCtl.input.value = String(st.dx);
-  st.dyCtl.input.value = String(st.dy);
+  // A shift asked for beyond a first payload's window stays on the controls (so further
+  // key presses go on from it) while the maps show the window's nearest shift.
+  const shown = st.wanted || st;
+  st.dxCtl.input.value = String(shown.dx);
+  st.dyCtl.input.value = String(shown.dy);
   for (const [mode, input] of Object.entries(st.modeInputs)) input.checked = mode === st.mode;
 }
 
@@ -666,10 +675,13 @@ function wireControls(st) {
     ctl.input.addEventListener("input", () => {
       if (!st.P) return;
       const t0 = performance.now();
-      st[axis] = +ctl.input.value;
-      // Beyond a first payload's edge: shown at the edge, and taken once the rest is here.
-      // (Only then are the controls written to: a write costs the frame a style pass.)
-      st.wanted = holds(st, st.dx, st.dy) ? null : { dx: st.dx, dy: st.dy };
+      // Beyond a first payload's edge: the maps show the edge, and the shift asked for is
+      // taken once the rest is here. (Only then are the controls written to: a write costs
+      // the frame a style pass.)
+      const want = { ...(st.wanted || { dx: st.dx, dy: st.dy }), [axis]: +ctl.input.value };
+      st.dx = want.dx;
+      st.dy = want.dy;
+      st.wanted = holds(st, want.dx, want.dy) ? null : want;
       if (st.wanted) clampShift(st);
       drawShift(st);
       finish(st, t0, "shift");
@@ -873,14 +885,14 @@ export default function mount(component) {
     st.wanted = { dx: st.dx, dy: st.dy };
   }
   const w = st.wanted; // asked for beyond a first payload's edge
-  if (w && (holds(st, w.dx, w.dy) || complete(st))) {
+  const taken = w && (holds(st, w.dx, w.dy) || complete(st));
+  if (taken) {
     st.dx = w.dx;
     st.dy = w.dy;
     st.wanted = null;
-    clampShift(st);
-    report(st, false);
   }
   clampShift(st);
+  if (taken) report(st, false);
   Object.assign(st.root.dataset, { radius: String(st.P.radius), complete: String(complete(st)) });
   drawAll(st, "data");
   finish(st, t0, "data");
